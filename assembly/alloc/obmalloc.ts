@@ -1,0 +1,202 @@
+// alloc/obmalloc.ts — pymalloc: small blocks from pools, and the PyObject_Malloc family.
+//
+// CPython counterparts (Objects/obmalloc.c): usedpools, pymalloc_alloc,
+// pymalloc_pool_extend, allocate_from_new_pool, pymalloc_free, insert_to_usedpool,
+// pymalloc_realloc, and _PyObject_Malloc/Calloc/Realloc/Free which route requests
+// of 0 or more than 512 bytes to the raw domain (alloc/raw.ts).
+//
+// usedpools[c] is a circular doubly linked list of the pools of size class c that
+// have at least one free block ("used" pools). Its head is a fake PoolHeader whose
+// nextpool/prevpool fields are exactly the two words usedpools[2c], usedpools[2c+1]:
+//
+//   PTA(c) = &usedpools[2c] - 8         (8 = offset of nextpool in PoolHeader)
+//   list empty  <=>  usedpools[2c] == PTA(c)
+//
+// Pool states: used (in usedpools[szidx]), full (in no list, freeblock == 0),
+// empty (count == 0, on its arena's freepools list, may serve any class next).
+//
+// Invariants kept here:
+//   - a used pool has freeblock != 0 (the next allocation never has to search);
+//   - freeing into a full pool links it at the FRONT of its class list, so the next
+//     allocation of that class reuses the block just freed (LRU, as in CPython);
+//   - the hot paths (alloc from a used pool, free into a used pool) touch only the
+//     usedpools head and the pool header; everything else is out of line.
+
+import {
+  PoolHeader, ALIGNMENT_SHIFT, SMALL_REQUEST_THRESHOLD, NB_SMALL_SIZE_CLASSES,
+  POOL_SIZE, POOL_SIZE_MASK, POOL_OVERHEAD, INDEX2SIZE,
+} from "./config";
+import { addressInRange, takePool, returnPool } from "./arena";
+import { rawMalloc, rawFree, rawRealloc, rawSize } from "./raw";
+
+const usedpools: usize = memory.data(NB_SMALL_SIZE_CLASSES * 8);
+
+// @ts-ignore: decorator
+@inline function PTA(szidx: usize): PoolHeader {
+  return changetype<PoolHeader>(usedpools + (szidx << 3) - 8);
+}
+
+export function obmallocInit(): void {
+  for (let c: usize = 0; c < NB_SMALL_SIZE_CLASSES; c++) {
+    const h = changetype<usize>(PTA(c));
+    store<usize>(usedpools + (c << 3), h);
+    store<usize>(usedpools + (c << 3), h, 4);
+  }
+}
+
+/** First used pool of class c, or the fake head when there is none. */
+// @ts-ignore: decorator
+@inline export function firstUsedPool(c: usize): PoolHeader {
+  return changetype<PoolHeader>(load<usize>(usedpools + (c << 3)));
+}
+
+// @ts-ignore: decorator
+@inline export function isListHead(pool: PoolHeader, c: usize): bool {
+  return pool == PTA(c);
+}
+
+/** The pool's free list ran dry: carve a virgin block, or the pool is now full. */
+function poolExtend(pool: PoolHeader, szidx: u32): void {
+  if (pool.nextoffset <= pool.maxnextoffset) {
+    const bp = changetype<usize>(pool) + pool.nextoffset;
+    pool.nextoffset += INDEX2SIZE(szidx);
+    store<usize>(bp, 0);
+    pool.freeblock = bp;
+    return;
+  }
+  // Full: unlink from usedpools.
+  const next = pool.nextpool;
+  const prev = pool.prevpool;
+  next.prevpool = prev;
+  prev.nextpool = next;
+}
+
+/** usedpools[szidx] is empty: set up a pool for it. 0 when memory is exhausted. */
+function allocateFromNewPool(szidx: u32): usize {
+  const pool = takePool();
+  if (!pool) return 0;
+  // Link at the front (the list was empty).
+  const head = PTA(szidx);
+  pool.nextpool = head;
+  pool.prevpool = head;
+  head.nextpool = pool;
+  head.prevpool = pool;
+  pool.count = 1;
+  if (pool.szidx == szidx) {
+    // It last served this class: its free list (of at least two blocks) is intact.
+    const bp = pool.freeblock;
+    pool.freeblock = load<usize>(bp);
+    if (!pool.freeblock) poolExtend(pool, szidx);
+    return bp;
+  }
+  const size = INDEX2SIZE(szidx);
+  pool.szidx = szidx;
+  const base = changetype<usize>(pool);
+  const bp = base + POOL_OVERHEAD;
+  pool.nextoffset = POOL_OVERHEAD + (size << 1);
+  pool.maxnextoffset = POOL_SIZE - size;
+  pool.freeblock = bp + size;
+  store<usize>(bp + size, 0);
+  return bp;
+}
+
+/** A block of 1..512 bytes from a pool; 0 when memory is exhausted. */
+// @ts-ignore: decorator
+@inline export function pymallocAlloc(nbytes: usize): usize {
+  const szidx = <u32>((nbytes - 1) >> ALIGNMENT_SHIFT);
+  const pool = firstUsedPool(szidx);
+  if (pool != PTA(szidx)) {
+    pool.count++;
+    const bp = pool.freeblock;
+    const next = load<usize>(bp);
+    pool.freeblock = next;
+    if (!next) poolExtend(pool, szidx);
+    return bp;
+  }
+  return allocateFromNewPool(szidx);
+}
+
+/** Pool that was full gets a free block: link it at the front of its class. */
+function insertToUsedpool(pool: PoolHeader): void {
+  const head = PTA(pool.szidx);
+  const next = head.nextpool;
+  pool.nextpool = next;
+  pool.prevpool = head;
+  next.prevpool = pool;
+  head.nextpool = pool;
+}
+
+/** Pool became empty: unlink from usedpools and give it to its arena. */
+function insertToFreepool(pool: PoolHeader): void {
+  const next = pool.nextpool;
+  const prev = pool.prevpool;
+  next.prevpool = prev;
+  prev.nextpool = next;
+  returnPool(pool);
+}
+
+/** Returns a block that addressInRange says is ours to its pool. */
+// @ts-ignore: decorator
+@inline export function pymallocFree(p: usize): void {
+  const pool = changetype<PoolHeader>(p & ~(<usize>POOL_SIZE_MASK));
+  const lastfree = pool.freeblock;
+  store<usize>(p, lastfree);
+  pool.freeblock = p;
+  const count = pool.count - 1;
+  pool.count = count;
+  if (!lastfree) insertToUsedpool(pool);
+  else if (!count) insertToFreepool(pool);
+}
+
+// ---- the object domain: PyObject_Malloc and friends ---------------------------
+
+/** Malloc: pools for 1..512 bytes, the raw domain otherwise. 0 on failure. */
+// @ts-ignore: decorator
+@inline export function objMalloc(nbytes: usize): usize {
+  if (nbytes - 1 < SMALL_REQUEST_THRESHOLD) {
+    const p = pymallocAlloc(nbytes);
+    if (p) return p;
+    // No arena could be had. CPython falls back to the raw domain here too.
+  }
+  return rawMalloc(nbytes);
+}
+
+// @ts-ignore: decorator
+@inline export function objFree(p: usize): void {
+  if (!p) return;
+  if (addressInRange(p)) pymallocFree(p);
+  else rawFree(p);
+}
+
+export function objCalloc(nelem: usize, elsize: usize): usize {
+  if (elsize && nelem > <usize>-1 / elsize) return 0;
+  const n = nelem * elsize;
+  const p = objMalloc(n);
+  if (p) memory.fill(p, 0, n);
+  return p;
+}
+
+/** Usable size of a live block (its size class, or the raw block's size). */
+export function objUsableSize(p: usize): usize {
+  if (addressInRange(p)) {
+    return INDEX2SIZE(changetype<PoolHeader>(p & ~(<usize>POOL_SIZE_MASK)).szidx);
+  }
+  return rawSize(p);
+}
+
+/**
+ * Realloc. A pool block is kept when the new size fits and shrinks it by less than
+ * 25%; otherwise the data moves to a new block. A raw block stays in the raw domain
+ * whatever the new size (as in CPython). 0 on failure, the old block untouched.
+ */
+export function objRealloc(p: usize, nbytes: usize): usize {
+  if (!p) return objMalloc(nbytes);
+  if (!addressInRange(p)) return rawRealloc(p, nbytes);
+  const size = INDEX2SIZE(changetype<PoolHeader>(p & ~(<usize>POOL_SIZE_MASK)).szidx);
+  if (nbytes <= size && (nbytes << 2) > size * 3) return p;
+  const q = objMalloc(nbytes);
+  if (!q) return 0;
+  memory.copy(q, p, nbytes < size ? nbytes : size);
+  pymallocFree(p);
+  return q;
+}

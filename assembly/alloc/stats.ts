@@ -1,0 +1,186 @@
+// alloc/stats.ts — statistics and self-checks, computed by walking the structures.
+//
+// CPython counterparts: _PyObject_DebugMallocStats (the per-class walk over every
+// carved pool of every arena) and _Py_GetAllocatedBlocks. Nothing here runs on the
+// allocation paths: the hot paths keep no counters, the walk is O(pools).
+//
+// statsCollect() fills one Float64 buffer that the host reads:
+//   [3c + 0] pools of class c, [3c + 1] blocks in use, [3c + 2] blocks available
+//   [STATS_GLOBALS + G_*] the scalars below
+
+import {
+  ArenaObject, PoolHeader, NB_SMALL_SIZE_CLASSES, POOL_SIZE, POOL_SIZE_MASK,
+  NUMBLOCKS, INDEX2SIZE, DUMMY_SIZE_IDX, MAX_POOLS_IN_ARENA,
+} from "./config";
+import {
+  arenas, maxarenas, arenaAt, arenasConsistent, arenaMapBytes, addressInRange,
+  ntimes_arena_allocated, narenas_currently_allocated, narenas_highwater,
+} from "./arena";
+import { firstUsedPool, isListHead } from "./obmalloc";
+import { raw_allocated_blocks } from "./raw";
+import {
+  bytesInArenas, bytesInLarge, bytesInTables, committedBytes, staticBytes, scanFree,
+  freeBlocks, freeLargest, capacityPages,
+} from "./pages";
+
+export const STATS_GLOBALS: u32 = NB_SMALL_SIZE_CLASSES * 3;
+export const G_ARENAS_TOTAL: u32 = 0;
+export const G_ARENAS_CURRENT: u32 = 1;
+export const G_ARENAS_HIGHWATER: u32 = 2;
+export const G_UNUSED_POOLS: u32 = 3;
+export const G_UNALIGNED_ARENAS: u32 = 4;
+export const G_RAW_BLOCKS: u32 = 5;
+export const G_LARGE_BYTES: u32 = 6;
+export const G_ARENA_BYTES: u32 = 7;
+export const G_TABLE_BYTES: u32 = 8;
+export const G_COMMITTED: u32 = 9;
+export const G_STATIC: u32 = 10;
+export const G_FREE_BYTES: u32 = 11;
+export const G_FREE_BLOCKS: u32 = 12;
+export const G_FREE_LARGEST: u32 = 13;
+export const G_CAP_BYTES: u32 = 14;
+export const G_ARENA_MAP_BYTES: u32 = 15;
+export const G_ARENA_SLOTS: u32 = 16;
+const G_COUNT: u32 = 17;
+
+const statsBuf: usize = memory.data((STATS_GLOBALS + G_COUNT) * 8, 8);
+
+// @ts-ignore: decorator
+@inline function put(i: u32, v: f64): void {
+  store<f64>(statsBuf + (<usize>i << 3), v);
+}
+
+// @ts-ignore: decorator
+@inline function add(i: u32, v: f64): void {
+  store<f64>(statsBuf + (<usize>i << 3), load<f64>(statsBuf + (<usize>i << 3)) + v);
+}
+
+// @ts-ignore: decorator
+@inline function firstPool(ao: ArenaObject): usize {
+  return (ao.address + POOL_SIZE_MASK) & ~(<usize>POOL_SIZE_MASK);
+}
+
+export function statsCollect(): usize {
+  memory.fill(statsBuf, 0, (STATS_GLOBALS + G_COUNT) * 8);
+  let unused: u32 = 0, unaligned: u32 = 0;
+  for (let i: u32 = 0; i < maxarenas; i++) {
+    const ao = arenaAt(i);
+    if (!ao.address) continue;
+    unused += ao.nfreepools;
+    if (ao.address & POOL_SIZE_MASK) unaligned++;
+    for (let p = firstPool(ao); p < ao.pool_address; p += POOL_SIZE) {
+      const pool = changetype<PoolHeader>(p);
+      if (!pool.count) continue;
+      const c = pool.szidx;
+      add(c * 3, 1);
+      add(c * 3 + 1, pool.count);
+      add(c * 3 + 2, NUMBLOCKS(c) - pool.count);
+    }
+  }
+  const g = STATS_GLOBALS;
+  put(g + G_ARENAS_TOTAL, ntimes_arena_allocated);
+  put(g + G_ARENAS_CURRENT, narenas_currently_allocated);
+  put(g + G_ARENAS_HIGHWATER, narenas_highwater);
+  put(g + G_UNUSED_POOLS, unused);
+  put(g + G_UNALIGNED_ARENAS, unaligned);
+  put(g + G_RAW_BLOCKS, raw_allocated_blocks);
+  put(g + G_LARGE_BYTES, <f64>bytesInLarge);
+  put(g + G_ARENA_BYTES, <f64>bytesInArenas);
+  put(g + G_TABLE_BYTES, <f64>bytesInTables);
+  put(g + G_COMMITTED, <f64>committedBytes());
+  put(g + G_STATIC, <f64>staticBytes());
+  put(g + G_FREE_BYTES, <f64>scanFree());
+  put(g + G_FREE_BLOCKS, freeBlocks);
+  put(g + G_FREE_LARGEST, <f64>freeLargest);
+  put(g + G_CAP_BYTES, <f64>(<u64>capacityPages() << 16));
+  put(g + G_ARENA_MAP_BYTES, arenaMapBytes());
+  put(g + G_ARENA_SLOTS, maxarenas);
+  return statsBuf;
+}
+
+/** sys.getallocatedblocks(): raw blocks plus the blocks in use in every pool. */
+export function allocatedBlocks(): u32 {
+  let n = raw_allocated_blocks;
+  for (let i: u32 = 0; i < maxarenas; i++) {
+    const ao = arenaAt(i);
+    if (!ao.address) continue;
+    for (let p = firstPool(ao); p < ao.pool_address; p += POOL_SIZE) n += changetype<PoolHeader>(p).count;
+  }
+  return n;
+}
+
+const describeBuf: usize = memory.data(MAX_POOLS_IN_ARENA * 4, 4);
+
+/**
+ * Describes arena slot i for pictures. Returns 0 for an unused slot, else a buffer
+ * of 64 i32, one per 16 KiB of the arena:
+ *   -1 never carved, -2 empty (cached), -3 lost to alignment,
+ *   else (szidx << 16) | blocks in use.
+ */
+export function arenaDescribe(i: u32): usize {
+  if (i >= maxarenas || !arenaAt(i).address) return 0;
+  const out = describeBuf;
+  const ao = arenaAt(i);
+  let k: u32 = 0;
+  if (ao.address & POOL_SIZE_MASK) store<i32>(out + (k++ << 2), -3);
+  for (let p = firstPool(ao); k < MAX_POOLS_IN_ARENA; p += POOL_SIZE) {
+    let v: i32;
+    if (p >= ao.pool_address) v = -1;
+    else {
+      const pool = changetype<PoolHeader>(p);
+      v = pool.count ? <i32>((pool.szidx << 16) | pool.count) : -2;
+    }
+    store<i32>(out + (k++ << 2), v);
+  }
+  return out;
+}
+
+/**
+ * Checks every structural invariant. Returns 0, or a code naming the first broken
+ * one (used by the tests after each step of a random sequence).
+ */
+export function checkHeap(): i32 {
+  if (!arenasConsistent()) return 1;
+  for (let c: u32 = 0; c < NB_SMALL_SIZE_CLASSES; c++) {
+    let pool = firstUsedPool(c);
+    let guard: u32 = 0;
+    while (!isListHead(pool, c)) {
+      if (pool.szidx != c || !pool.count || !pool.freeblock || pool.count >= NUMBLOCKS(c)) return 2;
+      if (pool.nextpool.prevpool != pool) return 3;
+      pool = pool.nextpool;
+      if (++guard > (1 << 18)) return 4;
+    }
+  }
+  for (let i: u32 = 0; i < maxarenas; i++) {
+    const ao = arenaAt(i);
+    if (!ao.address) continue;
+    if (!addressInRange(ao.address) || !addressInRange(ao.address + (1 << 20) - 1)) return 5;
+    let empty: u32 = 0, virgin: u32 = 0;
+    for (let p = firstPool(ao); p < ao.address + (1 << 20) - POOL_SIZE + 1; p += POOL_SIZE) {
+      if (p >= ao.pool_address) { virgin++; continue; }
+      const pool = changetype<PoolHeader>(p);
+      if (!pool.count) { empty++; continue; }
+      if (pool.szidx == DUMMY_SIZE_IDX || pool.szidx >= NB_SMALL_SIZE_CLASSES) return 6;
+      if (pool.arenaindex != i) return 7;
+      const size = INDEX2SIZE(pool.szidx);
+      let nfree: u32 = 0;
+      let b = pool.freeblock;
+      while (b) {
+        const off = <u32>(b - p);
+        if (b < p || off >= pool.nextoffset || off < 32 || (off - 32) % size) return 8;
+        if (++nfree > NUMBLOCKS(pool.szidx)) return 9;
+        b = load<usize>(b);
+      }
+      const carved = (pool.nextoffset - 32) / size;
+      if (nfree + pool.count != carved || carved > NUMBLOCKS(pool.szidx)) return 10;
+      if (!pool.freeblock && pool.nextoffset <= pool.maxnextoffset) return 11;
+    }
+    if (empty + virgin != ao.nfreepools) return 12;
+    let nlist: u32 = 0;
+    for (let f = ao.freepools; f; f = changetype<usize>(changetype<PoolHeader>(f).nextpool)) {
+      if (changetype<PoolHeader>(f).count || ++nlist > MAX_POOLS_IN_ARENA) return 13;
+    }
+    if (nlist != empty) return 14;
+  }
+  return 0;
+}

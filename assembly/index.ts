@@ -1,0 +1,39 @@
+// index.ts — the engine's exported ABI, and nothing else.
+//
+// Pointers and sizes are u32 (wasm32). Allocation functions return 0 when memory
+// is exhausted (the host turns that into PyMemoryError); they never trap below
+// the memory's maximum. Imports: env.memory (the heap's Memory, with maximum =
+// maxMemory), env.abort (AssemblyScript's), env.on_grow(pages) after any growth.
+
+import { pagesInit } from "./alloc/pages";
+import { arenaInit } from "./alloc/arena";
+import { obmallocInit, objMalloc, objCalloc, objRealloc, objFree, objUsableSize } from "./alloc/obmalloc";
+import { statsCollect, allocatedBlocks, arenaDescribe, checkHeap } from "./alloc/stats";
+import { addressInRange } from "./alloc/arena";
+
+/** Sets the page cap and builds the allocator's tables. 1 on success. */
+export function init(maxPages: i32): i32 {
+  pagesInit(maxPages);
+  if (!arenaInit()) return 0;
+  obmallocInit();
+  return 1;
+}
+
+export function mem_malloc(n: usize): usize { return objMalloc(n); }
+export function mem_calloc(nelem: usize, elsize: usize): usize { return objCalloc(nelem, elsize); }
+export function mem_realloc(p: usize, n: usize): usize { return objRealloc(p, n); }
+export function mem_free(p: usize): void { objFree(p); }
+export function mem_usable_size(p: usize): usize { return objUsableSize(p); }
+export function mem_in_arena(p: usize): bool { return addressInRange(p); }
+
+export function stats_collect(): usize { return statsCollect(); }
+export function allocated_blocks(): u32 { return allocatedBlocks(); }
+export function arena_describe(i: u32): usize { return arenaDescribe(i); }
+export function heap_check(): i32 { return checkHeap(); }
+
+export {
+  benchSetup as bench_setup, benchPairs as bench_pairs, benchWindowFill as bench_window_fill,
+  benchWindowRun as bench_window_run, benchAllocAll as bench_alloc_all, benchFreeAll as bench_free_all,
+  benchFreeRandomHalf as bench_free_random_half, benchReallocHalf as bench_realloc_half,
+  benchTeardown as bench_teardown,
+} from "./bench";

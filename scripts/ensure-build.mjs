@@ -1,0 +1,23 @@
+// Builds when build/ is missing or older than any source: `npm test`, `npm start`
+// and `npm run bench` work on a fresh clone and after any edit.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const stamp = `${root}build/.stamp`;
+
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let t = 0;
+  for (const e of readdirSync(path)) t = Math.max(t, newest(`${path}/${e}`));
+  return t;
+}
+
+const sources = ["assembly", "src", "bench", "scripts/build.mjs", "asconfig.json", "tsconfig.json", "package.json"];
+const built = existsSync(stamp) ? statSync(stamp).mtimeMs : -1;
+if (built < 0 || sources.some((s) => newest(`${root}${s}`) > built)) {
+  execFileSync(process.execPath, [`${root}scripts/build.mjs`], { stdio: "inherit" });
+}

@@ -1,0 +1,46 @@
+/** The `pyheap` command line. */
+import { Command, InvalidArgumentError } from "commander";
+import cliProgress from "cli-progress";
+import { demo } from "./demo.js";
+import { ASCII, UNICODE } from "./picture.js";
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+const program = new Command()
+  .name("pyheap")
+  .description("CPython's memory manager rebuilt as a WebAssembly heap engine");
+
+program
+  .command("demo")
+  .description("a guided tour: allocate and free a realistic mix, show pools, arenas and sys._debugmallocstats()")
+  .option("--seed <n>", "random seed", positiveInt, 42)
+  .option("--blocks <n>", "blocks to allocate", positiveInt, 200_000)
+  .option("--ascii", "draw with ASCII characters only")
+  .action(async (opts: { seed: number; blocks: number; ascii?: boolean }) => {
+    const tty = Boolean(process.stderr.isTTY);
+    await demo({
+      seed: opts.seed,
+      blocks: opts.blocks,
+      glyphs: opts.ascii ? ASCII : UNICODE,
+      write: (s) => process.stdout.write(s),
+      progress: tty
+        ? (label, total) => {
+            const bar = new cliProgress.SingleBar(
+              { format: `  ${label} [{bar}] {value}/{total}`, stream: process.stderr, clearOnComplete: true },
+              cliProgress.Presets.shades_classic,
+            );
+            bar.start(total, 0);
+            return bar;
+          }
+        : undefined,
+    });
+  });
+
+program.parseAsync().catch((e: unknown) => {
+  console.error(e instanceof Error ? `pyheap: ${e.name}: ${e.message}` : e);
+  process.exitCode = 1;
+});

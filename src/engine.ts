@@ -1,0 +1,94 @@
+/**
+ * The wasm engine as the host sees it: its exports, its imports, and cached views
+ * of its memory that are refreshed after every grow (env.on_grow), never by reading
+ * `memory.buffer` on each access.
+ */
+import { PyError } from "./errors.js";
+
+export interface EngineExports {
+  init(maxPages: number): number;
+  mem_malloc(n: number): number;
+  mem_calloc(nelem: number, elsize: number): number;
+  mem_realloc(p: number, n: number): number;
+  mem_free(p: number): void;
+  mem_usable_size(p: number): number;
+  mem_in_arena(p: number): number;
+  stats_collect(): number;
+  allocated_blocks(): number;
+  arena_describe(i: number): number;
+  heap_check(): number;
+  bench_setup(n: number, seed: number): number;
+  bench_pairs(impl: number, n: number): number;
+  bench_window_fill(impl: number): void;
+  bench_window_run(impl: number, steps: number): void;
+  bench_alloc_all(impl: number, size: number): void;
+  bench_free_all(impl: number): void;
+  bench_free_random_half(impl: number): number;
+  bench_realloc_half(impl: number, size: number): void;
+  bench_teardown(impl: number): void;
+}
+
+/** What a platform loader returns: an instance of the pyheap module. */
+export type Instantiate = (imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
+
+/** Bytes of a wasm page. */
+export const PAGE = 65536;
+/** wasm32 memories hold at most 65536 pages (4 GiB). */
+export const MAX_PAGES = 65536;
+/** Largest block the engine serves (TLSF's largest block: 1 GiB - 4 bytes). */
+export const MAX_REQUEST = 2 ** 30 - 4;
+
+export class Engine {
+  readonly exports: EngineExports;
+  readonly memory: WebAssembly.Memory;
+  /** Views over the whole memory; replaced after every grow. */
+  u8!: Uint8Array;
+  i32!: Int32Array;
+  f64!: Float64Array;
+  /** Called after the views were refreshed because memory grew. */
+  onGrow: ((pages: number) => void) | undefined;
+
+  private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
+    this.exports = instance.exports as unknown as EngineExports;
+    this.memory = memory;
+    this.refresh();
+  }
+
+  static async create(instantiate: Instantiate, initialPages: number, maxPages: number): Promise<Engine> {
+    const memory = new WebAssembly.Memory({ initial: initialPages, maximum: maxPages });
+    let engine: Engine | undefined;
+    const imports = {
+      env: {
+        memory,
+        on_grow: (pages: number) => {
+          if (!engine) return;
+          engine.refresh();
+          engine.onGrow?.(pages);
+        },
+        abort: (msg: number, file: number, line: number, col: number) => {
+          const text = engine ? `${engine.readString(msg)} at ${engine.readString(file)}:${line}:${col}` : "abort";
+          throw new PyError(`pyheap engine aborted: ${text}`);
+        },
+      },
+    };
+    const instance = await instantiate(imports);
+    engine = new Engine(instance, memory);
+    if (!engine.exports.init(maxPages)) throw new PyError("pyheap engine failed to initialize");
+    engine.refresh();
+    return engine;
+  }
+
+  refresh(): void {
+    const buffer = this.memory.buffer;
+    this.u8 = new Uint8Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+  }
+
+  /** An AssemblyScript string (UTF-16, byte length at ptr - 4). */
+  readString(ptr: number): string {
+    if (!ptr) return "";
+    const len = new Uint32Array(this.u8.buffer, ptr - 4, 1)[0] >>> 1;
+    return String.fromCharCode(...new Uint16Array(this.u8.buffer, ptr, len));
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Heap: one pyheap engine (its own wasm instance and memory), and the facades
+ * that expose it: heap.mem (the PyMem domain) and heap.sys.
+ *
+ * The host validates, converts and presents; the engine does the work.
+ */
+import { Engine, MAX_PAGES, MAX_REQUEST, PAGE, type Instantiate } from "./engine.js";
+import { PyMemoryError, PyReferenceError, PyTypeError, PyValueError } from "./errors.js";
+import { formatDebugMallocStats, readArenas, readStats, type ArenaPicture, type MallocStats } from "./stats.js";
+
+/** Where the engine's wasm comes from. */
+export type WasmSource = BufferSource | WebAssembly.Module;
+
+export interface HeapOptions {
+  /** Cap on the heap's memory in bytes (rounded down to 64 KiB pages); default 4 GiB. */
+  maxMemory?: number;
+  /** Memory to commit at once, in bytes (rounded up to 64 KiB pages). */
+  initialMemory?: number;
+  /** The engine as bytes or a compiled module, instead of the packaged pyheap.wasm. */
+  wasm?: WasmSource;
+}
+
+/** Loads the packaged engine: set by the Node and browser entry points. */
+export type DefaultLoader = (imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
+let defaultLoader: DefaultLoader | undefined;
+export function setDefaultLoader(loader: DefaultLoader): void {
+  defaultLoader = loader;
+}
+
+const MIN_PAGES = 2;
+const compiled = new WeakMap<object, WebAssembly.Module>();
+
+function instantiateFrom(wasm: WasmSource | undefined): Instantiate {
+  if (wasm === undefined) {
+    if (!defaultLoader) throw new PyValueError("no default pyheap.wasm loader: import 'pyheap' (Node or browser entry) or pass { wasm }");
+    return defaultLoader;
+  }
+  if (wasm instanceof WebAssembly.Module) return (imports) => WebAssembly.instantiate(wasm, imports);
+  if (!(wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm))) {
+    throw new PyTypeError("options.wasm must be bytes (ArrayBuffer or a typed array) or a WebAssembly.Module");
+  }
+  return async (imports) => {
+    let module = compiled.get(wasm);
+    if (!module) {
+      module = await WebAssembly.compile(wasm);
+      compiled.set(wasm, module);
+    }
+    return WebAssembly.instantiate(module, imports);
+  };
+}
+
+function bytesOption(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number") throw new PyTypeError(`${name} must be a number of bytes, not ${typeof value}`);
+  if (!Number.isFinite(value) || value <= 0) throw new PyValueError(`${name} must be a positive number of bytes, not ${value}`);
+  if (value > MAX_PAGES * PAGE) throw new PyValueError(`${name} ${value} is above wasm32's 4 GiB`);
+  return value;
+}
+
+export class Heap {
+  /** The PyMem domain: raw blocks for users who manage memory by hand. */
+  readonly mem: Mem;
+  /** CPython's sys helpers for this heap. */
+  readonly sys: Sys;
+  #engine: Engine | undefined;
+
+  private constructor(engine: Engine) {
+    this.#engine = engine;
+    this.mem = new Mem(this);
+    this.sys = new Sys(this);
+  }
+
+  /** Loads a new engine: each heap is its own wasm instance with its own memory. */
+  static async create(options: HeapOptions = {}): Promise<Heap> {
+    if (options === null || typeof options !== "object") throw new PyTypeError("Heap.create options must be an object");
+    const maxMemory = bytesOption("maxMemory", options.maxMemory);
+    const initialMemory = bytesOption("initialMemory", options.initialMemory);
+    const maxPages = maxMemory === undefined ? MAX_PAGES : Math.floor(maxMemory / PAGE);
+    if (maxPages < MIN_PAGES) throw new PyValueError(`maxMemory must be at least ${MIN_PAGES * PAGE} bytes`);
+    const initialPages = Math.max(MIN_PAGES, initialMemory === undefined ? 0 : Math.ceil(initialMemory / PAGE));
+    if (initialPages > maxPages) throw new PyValueError(`initialMemory (${initialMemory}) is above maxMemory (${maxMemory})`);
+    let engine: Engine;
+    try {
+      engine = await Engine.create(instantiateFrom(options.wasm), initialPages, maxPages);
+    } catch (e) {
+      if (e instanceof RangeError) throw new PyMemoryError(`cannot reserve the heap's memory: ${e.message}`);
+      throw e;
+    }
+    return new Heap(engine);
+  }
+
+  /** @internal The live engine; throws PyReferenceError once the heap is closed. */
+  get engine(): Engine {
+    const e = this.#engine;
+    if (!e) throw new PyReferenceError("this heap is closed");
+    return e;
+  }
+
+  get closed(): boolean {
+    return this.#engine === undefined;
+  }
+
+  /** Frees the instance and its memory; every later call throws PyReferenceError. */
+  close(): void {
+    this.#engine = undefined;
+    this.mem.forget();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function isPointerLike(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v < 2 ** 32;
+}
+
+const hex = (p: number) => `0x${p.toString(16)}`;
+
+/**
+ * heap.mem: malloc/calloc/realloc/free on the PyMem domain. Blocks of 1..512 bytes
+ * come from pools, others from the general allocator, as in CPython.
+ *
+ * Every block this facade hands out is recorded, so a pointer that is not a live
+ * block of heap.mem (never allocated, already freed, an interior pointer, a block
+ * of the engine's own) is refused with PyValueError and changes nothing.
+ *
+ * Views: mem.view() returns a Uint8Array over wasm memory, without copying. When
+ * the heap's memory grows (any allocation may grow it) every earlier view of it is
+ * detached by WebAssembly and reads as length 0: take a new view after allocating.
+ */
+export class Mem {
+  readonly #heap: Heap;
+  /** Live blocks: pointer -> requested size. */
+  #live = new Map<number, number>();
+
+  constructor(heap: Heap) {
+    this.#heap = heap;
+  }
+
+  /** @internal */
+  forget(): void {
+    this.#live.clear();
+  }
+
+  #size(fn: string, n: unknown, what = "size"): number {
+    if (typeof n !== "number") throw new PyTypeError(`${fn}: ${what} must be a number, not ${typeof n}`);
+    if (!Number.isInteger(n)) throw new PyValueError(`${fn}: ${what} must be an integer, not ${n}`);
+    if (n < 0) throw new PyValueError(`${fn}: negative ${what} ${n}`);
+    return n;
+  }
+
+  #block(fn: string, ptr: unknown): number {
+    if (typeof ptr !== "number") throw new PyTypeError(`${fn}: pointer must be a number, not ${typeof ptr}`);
+    if (!isPointerLike(ptr) || !this.#live.has(ptr)) {
+      throw new PyValueError(`${fn}(${isPointerLike(ptr) ? hex(ptr) : ptr}): not a live block of heap.mem (never allocated, or already freed)`);
+    }
+    return ptr;
+  }
+
+  #tooLarge(fn: string, n: number): never {
+    throw new PyMemoryError(`${fn}: cannot allocate ${n} bytes: the largest block is ${MAX_REQUEST} bytes`);
+  }
+
+  #exhausted(fn: string, n: number): never {
+    const max = this.#heap.engine.memory.buffer.byteLength;
+    throw new PyMemoryError(`${fn}: cannot allocate ${n} bytes: heap memory exhausted (${max} bytes committed, maxMemory reached)`);
+  }
+
+  /** Runs an allocating export; a trap from a refused grow becomes PyMemoryError. */
+  #call(fn: string, n: number, f: () => number): number {
+    let p: number;
+    try {
+      p = f() >>> 0;
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        throw new PyMemoryError(`${fn}: cannot allocate ${n} bytes: the engine refused to grow memory (${e.message})`);
+      }
+      throw e;
+    }
+    if (!p) this.#exhausted(fn, n);
+    return p;
+  }
+
+  /** A block of at least n bytes (n = 0 gives a distinct minimal block). */
+  malloc(n: number): number {
+    const e = this.#heap.engine;
+    this.#size("malloc", n);
+    if (n > MAX_REQUEST) this.#tooLarge("malloc", n);
+    const p = this.#call("malloc", n, () => e.exports.mem_malloc(n));
+    this.#live.set(p, n);
+    return p;
+  }
+
+  /** A zero-filled block of count * size bytes. */
+  calloc(count: number, size: number): number {
+    const e = this.#heap.engine;
+    this.#size("calloc", count, "count");
+    this.#size("calloc", size);
+    const n = count * size;
+    if (n > MAX_REQUEST) this.#tooLarge("calloc", n);
+    const p = this.#call("calloc", n, () => e.exports.mem_calloc(count, size));
+    this.#live.set(p, n);
+    return p;
+  }
+
+  /**
+   * Resizes a block, keeping its contents up to the smaller size. A pool block
+   * stays where it is when n fits its size class and shrinks it by less than 25%.
+   * realloc(0, n) is malloc(n). On PyMemoryError the old block is untouched.
+   */
+  realloc(ptr: number, n: number): number {
+    const e = this.#heap.engine;
+    if (ptr === 0) return this.malloc(n);
+    this.#block("realloc", ptr);
+    this.#size("realloc", n);
+    if (n > MAX_REQUEST) this.#tooLarge("realloc", n);
+    const p = this.#call("realloc", n, () => e.exports.mem_realloc(ptr, n));
+    this.#live.delete(ptr);
+    this.#live.set(p, n);
+    return p;
+  }
+
+  /** Frees a block; free(0) does nothing, as in C. */
+  free(ptr: number): void {
+    const e = this.#heap.engine;
+    if (ptr === 0) return;
+    this.#block("free", ptr);
+    this.#live.delete(ptr);
+    e.exports.mem_free(ptr);
+  }
+
+  /** A zero-copy Uint8Array over the block (detached by the next memory grow). */
+  view(ptr: number, length?: number): Uint8Array {
+    const e = this.#heap.engine;
+    this.#block("view", ptr);
+    const size = this.#live.get(ptr)!;
+    const n = length === undefined ? size : this.#size("view", length, "length");
+    if (n > size) throw new PyValueError(`view(${hex(ptr)}, ${n}): the block holds ${size} bytes`);
+    return new Uint8Array(e.u8.buffer, ptr, n);
+  }
+
+  /** The size the block was requested with. */
+  size(ptr: number): number {
+    this.#heap.engine;
+    return this.#live.get(this.#block("size", ptr))!;
+  }
+
+  /** Bytes the block can actually hold (its size class, or the large block's size). */
+  usableSize(ptr: number): number {
+    const e = this.#heap.engine;
+    return e.exports.mem_usable_size(this.#block("usableSize", ptr)) >>> 0;
+  }
+
+  /** Is ptr a live block of heap.mem? */
+  has(ptr: number): boolean {
+    this.#heap.engine;
+    return this.#live.has(ptr);
+  }
+
+  /** Live blocks handed out by heap.mem. */
+  get count(): number {
+    this.#heap.engine;
+    return this.#live.size;
+  }
+
+  /** The figures of sys._debugmallocstats(), as an object. */
+  stats(): MallocStats {
+    return readStats(this.#heap.engine);
+  }
+
+  /** Every arena, pool by pool: what the demo draws. */
+  arenas(): ArenaPicture[] {
+    return readArenas(this.#heap.engine);
+  }
+
+  /**
+   * Walks every structure and checks its invariants (pool lists, free lists,
+   * arena order, nfp2lasta). Returns 0 when all hold, else the number of the first
+   * broken invariant (assembly/alloc/stats.ts checkHeap). For tests and debugging.
+   */
+  check(): number {
+    return this.#heap.engine.exports.heap_check();
+  }
+}
+
+/** heap.sys: CPython's sys helpers. */
+export class Sys {
+  readonly #heap: Heap;
+  constructor(heap: Heap) {
+    this.#heap = heap;
+  }
+
+  /** The report of CPython's sys._debugmallocstats(), for this heap. */
+  debugmallocstats(): string {
+    return formatDebugMallocStats(readStats(this.#heap.engine));
+  }
+
+  /** sys.getallocatedblocks(): blocks in use in pools plus large blocks. */
+  getallocatedblocks(): number {
+    return this.#heap.engine.exports.allocated_blocks() >>> 0;
+  }
+}

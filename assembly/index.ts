@@ -9,7 +9,7 @@ import { pagesInit } from "./alloc/pages";
 import { arenaInit } from "./alloc/arena";
 import { obmallocInit, objMalloc, objCalloc, objRealloc, objFree, objUsableSize } from "./alloc/obmalloc";
 import { statsCollect, allocatedBlocks, arenaDescribe, checkHeap } from "./alloc/stats";
-import { addressInRange } from "./alloc/arena";
+import { addressInRange, arenaAt, maxarenas } from "./alloc/arena";
 
 /** Sets the page cap and builds the allocator's tables. 1 on success. */
 export function init(maxPages: i32): i32 {
@@ -29,6 +29,7 @@ export function mem_in_arena(p: usize): bool { return addressInRange(p); }
 export function stats_collect(): usize { return statsCollect(); }
 export function allocated_blocks(): u32 { return allocatedBlocks(); }
 export function arena_describe(i: u32): usize { return arenaDescribe(i); }
+export function arena_address(i: u32): usize { return i < maxarenas ? arenaAt(i).address : 0; }
 export function heap_check(): i32 { return checkHeap(); }
 
 export {

@@ -16,6 +16,7 @@ export interface EngineExports {
   stats_collect(): number;
   allocated_blocks(): number;
   arena_describe(i: number): number;
+  arena_address(i: number): number;
   heap_check(): number;
   bench_setup(n: number, seed: number): number;
   bench_pairs(impl: number, n: number): number;

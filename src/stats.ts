@@ -188,7 +188,10 @@ export function formatDebugMallocStats(s: MallocStats): string {
 
 /** One arena slot, pool by pool (see assembly/alloc/stats.ts arenaDescribe). */
 export interface ArenaPicture {
+  /** Slot in the arena vector. */
   index: number;
+  /** Address of the arena's 1 MiB block. */
+  address: number;
   pools: Array<
     | { state: "virgin" | "empty" | "alignment" }
     | { state: "used" | "full"; sizeClass: number; blockSize: number; blocksInUse: number; capacity: number }
@@ -214,7 +217,7 @@ export function readArenas(engine: Engine): ArenaPicture[] {
         pools.push({ state: blocksInUse === capacity ? "full" : "used", sizeClass, blockSize, blocksInUse, capacity });
       }
     }
-    out.push({ index: i, pools });
+    out.push({ index: i, address: engine.exports.arena_address(i) >>> 0, pools });
   }
   return out;
 }

@@ -96,26 +96,33 @@ function arenaMapMark(base: usize, used: bool): void {
   }
 }
 
+/** Doubles the arena vector (usable_arenas is empty here, so nothing points into it). */
+function growArenaVector(): bool {
+  const n = maxarenas ? maxarenas << 1 : INITIAL_ARENA_OBJECTS;
+  if (n > (1 << (32 - ARENA_BITS))) return false;
+  const bytes = n * ARENA_OBJECT_SIZE;
+  const v = arenas ? pageRealloc(arenas, bytes, PURPOSE_TABLE) : pageAlloc(bytes, PURPOSE_TABLE);
+  if (!v) return false;
+  arenas = v;
+  for (let i = maxarenas; i < n; i++) {
+    const ao = arenaAt(i);
+    ao.address = 0;
+    ao.nextarena = i + 1 < n ? changetype<usize>(arenaAt(i + 1)) : 0;
+  }
+  unused_arena_objects = changetype<usize>(arenaAt(maxarenas));
+  maxarenas = n;
+  return true;
+}
+
 /** Takes a slot, allocates 1 MiB for it, makes it the only usable arena. */
 function newArena(): ArenaObject | null {
-  if (!unused_arena_objects) {
-    // Grow the vector (usable_arenas is empty here, so nothing points into it).
-    const n = maxarenas ? maxarenas << 1 : INITIAL_ARENA_OBJECTS;
-    if (n > (1 << (32 - ARENA_BITS))) return null;
-    const bytes = n * ARENA_OBJECT_SIZE;
-    const v = arenas ? pageRealloc(arenas, bytes, PURPOSE_TABLE) : pageAlloc(bytes, PURPOSE_TABLE);
-    if (!v) return null;
-    arenas = v;
-    for (let i = maxarenas; i < n; i++) {
-      const ao = arenaAt(i);
-      ao.address = 0;
-      ao.nextarena = i + 1 < n ? changetype<usize>(arenaAt(i + 1)) : 0;
-    }
-    unused_arena_objects = changetype<usize>(arenaAt(maxarenas));
-    maxarenas = n;
-  }
+  // The memory first: when it cannot be had, nothing has changed.
   const base = pageAlloc(ARENA_SIZE, PURPOSE_ARENA);
   if (!base) return null;
+  if (!unused_arena_objects && !growArenaVector()) {
+    pageFree(base, PURPOSE_ARENA);
+    return null;
+  }
   const ao = changetype<ArenaObject>(unused_arena_objects);
   unused_arena_objects = ao.nextarena;
   ao.address = base;

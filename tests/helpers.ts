@@ -1,0 +1,22 @@
+import { readFileSync } from "node:fs";
+import { Heap, type HeapOptions } from "../src/node.js";
+
+export const POOL_SIZE = 16384;
+export const POOL_OVERHEAD = 32;
+export const ARENA_SIZE = 1 << 20;
+export const numblocks = (size: number) => Math.floor((POOL_SIZE - POOL_OVERHEAD) / size);
+export const classOf = (n: number) => (n - 1) >> 3;
+export const sizeOfClass = (c: number) => (c + 1) * 8;
+export const poolOf = (p: number) => p - (p % POOL_SIZE);
+
+/** The built engine, compiled once for all heaps of a test file. */
+export const wasmModule = new WebAssembly.Module(readFileSync(new URL("../build/pyheap.wasm", import.meta.url)));
+
+export function newHeap(options: HeapOptions = {}): Promise<Heap> {
+  return Heap.create({ wasm: wasmModule, ...options });
+}
+
+/** Everything observable about the allocator, for "nothing changed" checks. */
+export function snapshot(heap: Heap) {
+  return { stats: heap.mem.stats(), blocks: heap.sys.getallocatedblocks(), count: heap.mem.count, check: heap.mem.check() };
+}

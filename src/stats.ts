@@ -78,6 +78,10 @@ export interface MallocStats {
     /** Free bytes in the page layer, reusable by arenas and large blocks before memory grows. */
     free: number;
     freeBlocks: number;
+    /**
+     * The largest free block. TLSF looks for blocks one size bucket above the
+     * request, so a request may fail when it is within 1/16 of this size.
+     */
     largestFree: number;
   };
   arenaMapBytes: number;

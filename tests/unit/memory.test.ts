@@ -37,10 +37,11 @@ describe("out of memory under maxMemory", () => {
     expect(heap.mem.check()).toBe(0);
     for (const p of live) heap.mem.free(p);
     expect(heap.sys.getallocatedblocks()).toBe(0);
-    // everything freed: the largest free block of the page layer can be had whole
+    // everything freed: the largest free block of the page layer can be had (TLSF
+    // searches one size bucket up, so up to 1/16 of a block may stay out of reach)
     const { largestFree } = heap.mem.stats().memory;
     expect(largestFree).toBeGreaterThan(1 << 20);
-    heap.mem.free(heap.mem.malloc(largestFree - 64));
+    heap.mem.free(heap.mem.malloc(Math.floor((largestFree * 15) / 16) - 64));
   });
 
   it("refuses a request larger than the cap without touching anything", async () => {

@@ -252,6 +252,12 @@ export class Mem {
     return e.exports.mem_usable_size(this.#block("usableSize", ptr)) >>> 0;
   }
 
+  /** Does the block come from a pool (1..512 bytes), rather than the general allocator? */
+  inPool(ptr: number): boolean {
+    const e = this.#heap.engine;
+    return e.exports.mem_in_arena(this.#block("inPool", ptr)) !== 0;
+  }
+
   /** Is ptr a live block of heap.mem? */
   has(ptr: number): boolean {
     this.#heap.engine;

@@ -139,18 +139,25 @@ export function arenaDescribe(i: u32): usize {
  * Checks every structural invariant. Returns 0, or a code naming the first broken
  * one (used by the tests after each step of a random sequence).
  */
+const listed: usize = memory.data(NB_SMALL_SIZE_CLASSES * 4, 4);
+
 export function checkHeap(): i32 {
   if (!arenasConsistent()) return 1;
+  let inLists: u32 = 0;
   for (let c: u32 = 0; c < NB_SMALL_SIZE_CLASSES; c++) {
     let pool = firstUsedPool(c);
-    let guard: u32 = 0;
+    let n: u32 = 0;
     while (!isListHead(pool, c)) {
       if (pool.szidx != c || !pool.count || !pool.freeblock || pool.count >= NUMBLOCKS(c)) return 2;
       if (pool.nextpool.prevpool != pool) return 3;
       pool = pool.nextpool;
-      if (++guard > (1 << 18)) return 4;
+      if (++n > (1 << 18)) return 4;
     }
+    store<u32>(listed + (c << 2), n);
+    inLists += n;
   }
+  // every used pool (some blocks handed out, some free) is in its class list
+  let used: u32 = 0;
   for (let i: u32 = 0; i < maxarenas; i++) {
     const ao = arenaAt(i);
     if (!ao.address) continue;
@@ -174,6 +181,12 @@ export function checkHeap(): i32 {
       const carved = (pool.nextoffset - 32) / size;
       if (nfree + pool.count != carved || carved > NUMBLOCKS(pool.szidx)) return 10;
       if (!pool.freeblock && pool.nextoffset <= pool.maxnextoffset) return 11;
+      if (pool.freeblock) {
+        used++;
+        const n = load<u32>(listed + (pool.szidx << 2));
+        if (!n) return 15;
+        store<u32>(listed + (pool.szidx << 2), n - 1);
+      }
     }
     if (empty + virgin != ao.nfreepools) return 12;
     let nlist: u32 = 0;
@@ -182,5 +195,6 @@ export function checkHeap(): i32 {
     }
     if (nlist != empty) return 14;
   }
+  if (used != inLists) return 16;
   return 0;
 }

@@ -9,6 +9,8 @@ import { pageAlloc, pageFree, checkGrown, PURPOSE_TABLE } from "./alloc/pages";
 
 export const IMPL_PYHEAP: i32 = 0;
 export const IMPL_TLSF: i32 = 1;
+/** The loop alone (random numbers, slot loads and stores), to report the harness's own cost. */
+export const IMPL_LOOP: i32 = 2;
 
 let rng: u32 = 0x9e3779b9;
 
@@ -87,12 +89,18 @@ export function benchWindowRun(impl: i32, steps: u32): void {
       heap.free(load<u32>(slot));
       store<u32>(slot, <u32>heap.alloc(16 + (r >> 16) % 497));
     }
-  } else {
+  } else if (impl == IMPL_PYHEAP) {
     for (let i: u32 = 0; i < steps; i++) {
       const r = next();
       const slot = slots + (<usize>(r % n) << 2);
       objFree(load<u32>(slot));
       store<u32>(slot, <u32>objMalloc(16 + (r >> 16) % 497));
+    }
+  } else {
+    for (let i: u32 = 0; i < steps; i++) {
+      const r = next();
+      const slot = slots + (<usize>(r % n) << 2);
+      store<u32>(slot, load<u32>(slot) ^ (16 + (r >> 16) % 497));
     }
   }
   checkGrown();

@@ -10,7 +10,7 @@ export const SMALL_REQUEST_THRESHOLD = 512;
 export const NB_SMALL_SIZE_CLASSES = 64;
 export const POOL_SIZE = 16384;
 export const ARENA_SIZE = 1048576;
-export const POOL_OVERHEAD = 32;
+export const POOL_OVERHEAD = 48;
 export const MAX_POOLS_IN_ARENA = 64;
 /** TLSF's header in front of every block of the page layer. */
 const BLOCK_OVERHEAD = 4;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Heap, type HeapOptions } from "../src/node.js";
 
 export const POOL_SIZE = 16384;
-export const POOL_OVERHEAD = 32;
+export const POOL_OVERHEAD = 48;
 export const ARENA_SIZE = 1 << 20;
 export const numblocks = (size: number) => Math.floor((POOL_SIZE - POOL_OVERHEAD) / size);
 export const classOf = (n: number) => (n - 1) >> 3;

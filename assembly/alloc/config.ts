@@ -39,23 +39,30 @@ export const DUMMY_SIZE_IDX: u32 = 0xffff;
   return (POOL_SIZE - POOL_OVERHEAD) / INDEX2SIZE(szidx);
 }
 
-// Pool header, at the start of every pool (32 bytes on wasm32; CPython: 48 on 64-bit).
+// Pool header, at the start of every pool (48 bytes on wasm32, as CPython's on 64-bit).
 //
 //   +0  count          blocks handed out from this pool
-//   +4  freeblock      head of the singly linked list of free blocks (0 = none)
-//   +8  nextpool       \ links in usedpools[szidx] while the pool is used,
-//   +12 prevpool       / nextpool links the arena's freepools list while empty
-//   +16 arenaindex     index of the owning arena object
-//   +20 szidx          size class (DUMMY_SIZE_IDX before first use)
-//   +24 nextoffset     offset of the next never-touched block ("virgin" memory)
-//   +28 maxnextoffset  largest valid nextoffset: POOL_SIZE - block size
+//   +4  nfree          blocks on the free-block list (its height)
+//   +8  freeblock[4]   the free-block list: one LIFO stack of free blocks, stored as
+//                      four chains linked through the blocks' first word; the block
+//                      at height h sits on chain h & 3 (see alloc/obmalloc.ts)
+//   +24 nextpool       \ links in usedpools[szidx] while the pool is used,
+//   +28 prevpool       / nextpool links the arena's freepools list while empty
+//   +32 arenaindex     index of the owning arena object
+//   +36 szidx          size class (DUMMY_SIZE_IDX before first use)
+//   +40 nextoffset     offset of the next never-touched block ("virgin" memory)
+//   +44 maxnextoffset  largest valid nextoffset: POOL_SIZE - block size
 //
-// Blocks start at POOL_OVERHEAD and are carved lazily: a fresh pool hands out its
-// first block and puts only the second on the free list; each time the free list
-// runs dry the next virgin block is carved, so untouched memory stays untouched.
+// Blocks start at POOL_OVERHEAD and are carved lazily: an allocation takes the top
+// of the free-block list, and only when the list is empty carves the next virgin
+// block at nextoffset, so memory that was never needed is never touched.
 @unmanaged export class PoolHeader {
   count: u32;
-  freeblock: usize;
+  nfree: u32;
+  freeblock0: usize;
+  freeblock1: usize;
+  freeblock2: usize;
+  freeblock3: usize;
   nextpool: PoolHeader;
   prevpool: PoolHeader;
   arenaindex: u32;
@@ -63,7 +70,17 @@ export const DUMMY_SIZE_IDX: u32 = 0xffff;
   nextoffset: u32;
   maxnextoffset: u32;
 }
-export const POOL_OVERHEAD: u32 = 32;
+export const POOL_OVERHEAD: u32 = 48;
+/** Offset of freeblock[0] in PoolHeader; chain k's head is at + 4k. */
+export const POOL_FREEBLOCK: usize = 8;
+/** Offset of nextpool in PoolHeader (the usedpools trick depends on it). */
+export const POOL_NEXTPOOL: usize = 24;
+
+/** Where chain (height & 3) of a pool's free-block list starts. */
+// @ts-ignore: decorator
+@inline export function freeChain(pool: PoolHeader, height: u32): usize {
+  return changetype<usize>(pool) + POOL_FREEBLOCK + ((<usize>height & 3) << 2);
+}
 
 // Arena object, one per arena slot, in a vector that doubles when exhausted.
 //

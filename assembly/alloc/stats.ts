@@ -10,7 +10,7 @@
 
 import {
   ArenaObject, PoolHeader, NB_SMALL_SIZE_CLASSES, POOL_SIZE, POOL_SIZE_MASK,
-  NUMBLOCKS, INDEX2SIZE, DUMMY_SIZE_IDX, MAX_POOLS_IN_ARENA,
+  NUMBLOCKS, INDEX2SIZE, DUMMY_SIZE_IDX, MAX_POOLS_IN_ARENA, POOL_OVERHEAD, freeChain,
 } from "./config";
 import {
   arenas, maxarenas, arenaAt, arenasConsistent, arenaMapBytes, addressInRange,
@@ -148,7 +148,8 @@ export function checkHeap(): i32 {
     let pool = firstUsedPool(c);
     let n: u32 = 0;
     while (!isListHead(pool, c)) {
-      if (pool.szidx != c || !pool.count || !pool.freeblock || pool.count >= NUMBLOCKS(c)) return 2;
+      const hasFree = pool.nfree != 0 || pool.nextoffset <= pool.maxnextoffset;
+      if (pool.szidx != c || !pool.count || !hasFree || pool.count >= NUMBLOCKS(c)) return 2;
       if (pool.nextpool.prevpool != pool) return 3;
       pool = pool.nextpool;
       if (++n > (1 << 18)) return 4;
@@ -170,18 +171,20 @@ export function checkHeap(): i32 {
       if (pool.szidx == DUMMY_SIZE_IDX || pool.szidx >= NB_SMALL_SIZE_CLASSES) return 6;
       if (pool.arenaindex != i) return 7;
       const size = INDEX2SIZE(pool.szidx);
-      let nfree: u32 = 0;
-      let b = pool.freeblock;
-      while (b) {
-        const off = <u32>(b - p);
-        if (b < p || off >= pool.nextoffset || off < 32 || (off - 32) % size) return 8;
-        if (++nfree > NUMBLOCKS(pool.szidx)) return 9;
-        b = load<usize>(b);
+      // the free-block list: chain k holds the blocks at heights k, k+4, k+8...
+      for (let k: u32 = 0; k < 4; k++) {
+        let b = load<usize>(freeChain(pool, k));
+        for (let n = (pool.nfree + 3 - k) >> 2; n > 0; n--) {
+          const off = <u32>(b - p);
+          if (b < p || off >= pool.nextoffset || off < POOL_OVERHEAD || (off - POOL_OVERHEAD) % size) return 8;
+          b = load<usize>(b);
+        }
       }
-      const carved = (pool.nextoffset - 32) / size;
-      if (nfree + pool.count != carved || carved > NUMBLOCKS(pool.szidx)) return 10;
-      if (!pool.freeblock && pool.nextoffset <= pool.maxnextoffset) return 11;
-      if (pool.freeblock) {
+      const carved = (pool.nextoffset - POOL_OVERHEAD) / size;
+      if (pool.nfree + pool.count != carved || carved > NUMBLOCKS(pool.szidx)) return 10;
+      const full = !pool.nfree && pool.nextoffset > pool.maxnextoffset;
+      if (full != (pool.count == NUMBLOCKS(pool.szidx))) return 11;
+      if (!full) {
         used++;
         const n = load<u32>(listed + (pool.szidx << 2));
         if (!n) return 15;

@@ -34,7 +34,7 @@ describe("size classes", () => {
 });
 
 describe("pools", () => {
-  it("carves blocks lazily, in address order, starting after the 32-byte header", async () => {
+  it("carves blocks lazily, in address order, starting after the 48-byte header", async () => {
     using heap = await newHeap();
     const a = heap.mem.malloc(100); // class 12: 104-byte blocks
     expect(a % POOL_SIZE).toBe(POOL_OVERHEAD);
@@ -74,6 +74,45 @@ describe("pools", () => {
     expect(heap.mem.malloc(24)).toBe(c);
     expect(heap.mem.malloc(24)).toBe(a);
     heap.mem.free(b);
+  });
+
+  it("keeps the free-block list one exact LIFO stack over many frees (four interleaved chains)", async () => {
+    using heap = await newHeap();
+    const size = 64, n = 200;
+    const blocks = Array.from({ length: n }, () => heap.mem.malloc(size));
+    expect(new Set(blocks.map(poolOf)).size).toBe(1);
+    let x = 7;
+    const order = [...blocks].sort(() => ((x = (x * 48271) % 2147483647) & 1) - 0.5);
+    for (let round = 0; round < 3; round++) {
+      for (const p of order) heap.mem.free(p);
+      expect(heap.mem.check()).toBe(0);
+      const again = Array.from({ length: n }, () => heap.mem.malloc(size));
+      expect(again).toEqual([...order].reverse());
+      order.reverse();
+      // interleave: free 7, allocate 3, free 5, allocate 9 ... still LIFO
+      const stack: number[] = [];
+      const live = [...again];
+      for (let k = 0; k < 20; k++) {
+        for (let j = 0; j < 7 && live.length; j++) {
+          const p = live.pop()!;
+          heap.mem.free(p);
+          stack.push(p);
+        }
+        for (let j = 0; j < 3 && stack.length; j++) {
+          const p = heap.mem.malloc(size);
+          expect(p).toBe(stack.pop());
+          live.unshift(p);
+        }
+      }
+      while (stack.length) {
+        const p = heap.mem.malloc(size);
+        expect(p).toBe(stack.pop());
+        live.push(p);
+      }
+      expect(new Set(live).size).toBe(n);
+      expect(heap.mem.check()).toBe(0);
+      for (const p of order) if (!live.includes(p)) throw new Error("lost a block");
+    }
   });
 
   it("gives an empty pool back to its arena, from where it can serve any class", async () => {

@@ -236,19 +236,24 @@ class Burst implements fc.Command<Model, Heap> {
   toString() { return `burst(${this.count} x ${this.size})`; }
 }
 
+/** Runs command sequences, each on a fresh heap (capped to 3 MiB when `capped`). */
+function runModel(cmds: fc.Arbitrary<Iterable<fc.Command<Model, Heap>>>, capped: boolean, numRuns: number) {
+  return fc.assert(
+    fc.asyncProperty(cmds, async (cmds) => {
+      const heap = await newHeap(capped ? { maxMemory: 3 << 20 } : {});
+      try {
+        fc.modelRun(() => ({ model: new Model(capped), real: heap }), cmds);
+      } finally {
+        heap.close();
+      }
+    }),
+    { numRuns },
+  );
+}
+
 describe("allocator against a model", () => {
   it("holds every invariant over random sequences", async () => {
-    await fc.assert(
-      fc.asyncProperty(commands(false), async (cmds) => {
-        const heap = await newHeap();
-        try {
-          fc.modelRun(() => ({ model: new Model(false), real: heap }), cmds);
-        } finally {
-          heap.close();
-        }
-      }),
-      { numRuns: 60 },
-    );
+    await runModel(commands(false), false, 60);
     expect(verified).toBeGreaterThan(2000);
   });
 
@@ -261,31 +266,11 @@ describe("allocator against a model", () => {
       ],
       { maxCommands: 20, size: "medium" },
     );
-    await fc.assert(
-      fc.asyncProperty(cmds, async (cmds) => {
-        const heap = await newHeap();
-        try {
-          fc.modelRun(() => ({ model: new Model(false), real: heap }), cmds);
-        } finally {
-          heap.close();
-        }
-      }),
-      { numRuns: 8 },
-    );
+    await runModel(cmds, false, 8);
   });
 
   it("changes nothing on PyMemoryError under a 3 MiB maxMemory, and recovers", async () => {
-    await fc.assert(
-      fc.asyncProperty(commands(true), async (cmds) => {
-        const heap = await newHeap({ maxMemory: 3 << 20 });
-        try {
-          fc.modelRun(() => ({ model: new Model(true), real: heap }), cmds);
-        } finally {
-          heap.close();
-        }
-      }),
-      { numRuns: 60 },
-    );
+    await runModel(commands(true), true, 60);
     expect(refused).toBeGreaterThan(10);
   });
 });

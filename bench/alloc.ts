@@ -87,7 +87,7 @@ export function workloads(scale: number): Workload[] {
   ];
 }
 
-export interface Measured { name: Workload["name"]; impl: Impl | "loop"; nsPerOp: number; samples: number[] }
+export interface Measured { name: Workload["name"]; impl: Impl | "loop"; nsPerOp: number }
 
 /** Median ns per operation of one workload on one allocator, on a fresh heap. */
 export async function measureOne(w: Workload, impl: Impl | "loop", runs: number): Promise<Measured> {
@@ -117,6 +117,5 @@ export async function measureOne(w: Workload, impl: Impl | "loop", runs: number)
   );
   if (prepared) w.teardown(e, code);
   if (heap.mem.check() !== 0) throw new Error(`heap invariant broken after ${w.name}/${impl}`);
-  const samples = (stats.samples as number[]).map((ns) => ns / w.ops);
-  return { name: w.name, impl, nsPerOp: stats.p50 / w.ops, samples };
+  return { name: w.name, impl, nsPerOp: stats.p50 / w.ops };
 }

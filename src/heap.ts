@@ -199,7 +199,8 @@ export class Mem {
     this.#size("calloc", size);
     const n = count * size;
     if (n > MAX_REQUEST) this.#tooLarge("calloc", n);
-    const p = this.#call("calloc", n, () => e.exports.mem_calloc(count, size));
+    // (0, 0) for an empty request, so that no count beyond 32 bits reaches the engine
+    const p = this.#call("calloc", n, () => (n ? e.exports.mem_calloc(count, size) : e.exports.mem_calloc(0, 0)));
     this.#live.set(p, n);
     return p;
   }

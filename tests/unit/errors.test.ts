@@ -29,6 +29,7 @@ const cases: Array<[string, ErrorClass, (h: Heap, small: number, large: number) 
   ["calloc(-1, 8)", PyValueError, (h) => h.mem.calloc(-1, 8)],
   ["calloc(8, 0.5)", PyValueError, (h) => h.mem.calloc(8, 0.5)],
   ["calloc(2**20, 2**20)", PyMemoryError, (h) => h.mem.calloc(2 ** 20, 2 ** 20)],
+  ["calloc(2**40, 2**40)", PyMemoryError, (h) => h.mem.calloc(2 ** 40, 2 ** 40)],
   ["free(12345)", PyValueError, (h) => h.mem.free(12345)],
   ["free(-8)", PyValueError, (h) => h.mem.free(-8)],
   ["free(2**40)", PyValueError, (h) => h.mem.free(2 ** 40)],

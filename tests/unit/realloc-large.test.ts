@@ -71,6 +71,17 @@ describe("large blocks", () => {
     expect(heap.sys.getallocatedblocks()).toBe(0);
   });
 
+  it("calloc of zero bytes gives a distinct zero-byte block, whatever the count", async () => {
+    using heap = await newHeap();
+    const a = heap.mem.calloc(2 ** 40, 0);
+    const b = heap.mem.calloc(0, 8);
+    expect(a).not.toBe(b);
+    expect(heap.mem.size(a)).toBe(0);
+    expect(heap.mem.stats().large.blocks).toBe(2);
+    heap.mem.free(a);
+    heap.mem.free(b);
+  });
+
   it("calloc zero-fills pool blocks and large blocks that held data", async () => {
     using heap = await newHeap();
     for (const size of [24, 2000]) {

@@ -29,6 +29,7 @@ export function mem_in_arena(p: usize): bool { return addressInRange(p); }
 export function stats_collect(): usize { return statsCollect(); }
 export function allocated_blocks(): u32 { return allocatedBlocks(); }
 export function arena_describe(i: u32): usize { return arenaDescribe(i); }
+export function arena_slots(): u32 { return maxarenas; }
 export function arena_address(i: u32): usize { return i < maxarenas ? arenaAt(i).address : 0; }
 export function heap_check(): i32 { return checkHeap(); }
 

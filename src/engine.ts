@@ -16,6 +16,7 @@ export interface EngineExports {
   stats_collect(): number;
   allocated_blocks(): number;
   arena_describe(i: number): number;
+  arena_slots(): number;
   arena_address(i: number): number;
   heap_check(): number;
   bench_setup(n: number, seed: number): number;
@@ -46,8 +47,6 @@ export class Engine {
   u8!: Uint8Array;
   i32!: Int32Array;
   f64!: Float64Array;
-  /** Called after the views were refreshed because memory grew. */
-  onGrow: ((pages: number) => void) | undefined;
 
   private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
     this.exports = instance.exports as unknown as EngineExports;
@@ -61,11 +60,8 @@ export class Engine {
     const imports = {
       env: {
         memory,
-        on_grow: (pages: number) => {
-          if (!engine) return;
-          engine.refresh();
-          engine.onGrow?.(pages);
-        },
+        // after every grow: views of the old buffer are detached, take new ones
+        on_grow: () => engine?.refresh(),
         abort: (msg: number, file: number, line: number, col: number) => {
           const text = engine ? `${engine.readString(msg)} at ${engine.readString(file)}:${line}:${col}` : "abort";
           throw new PyError(`pyheap engine aborted: ${text}`);

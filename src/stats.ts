@@ -204,7 +204,7 @@ export interface ArenaPicture {
 
 export function readArenas(engine: Engine): ArenaPicture[] {
   const out: ArenaPicture[] = [];
-  const slots = engine.f64[(engine.exports.stats_collect() >>> 3) + G + 16];
+  const slots = engine.exports.arena_slots();
   for (let i = 0; i < slots; i++) {
     const ptr = engine.exports.arena_describe(i);
     if (!ptr) continue;

@@ -235,7 +235,7 @@ export function returnPool(pool: PoolHeader): void {
   if (!nfpLast(nf)) setNfpLast(nf, aop);
 }
 
-/** First arena-map check used by tests: do the list order and the table agree? */
+/** Invariant 1 (see stats.ts checkHeap): usable_arenas is sorted and nfp2lasta agrees with it. */
 export function arenasConsistent(): bool {
   let prevnf: u32 = 0;
   let p = usable_arenas;

@@ -35,7 +35,7 @@ interface Workload {
   teardown(e: EngineExports, impl: number): void;
 }
 
-export function workloads(scale: number): Workload[] {
+export function workloads(scale: number, window = 10_000): Workload[] {
   const N = Math.round(10_000_000 * scale), M = Math.round(1_000_000 * scale);
   let seed = 1;
   let keep = 0;
@@ -56,13 +56,13 @@ export function workloads(scale: number): Workload[] {
     },
     {
       name: "b", ops: N,
-      setup: (e, impl) => { e.bench_setup(10_000, seed++); e.bench_window_fill(impl); },
+      setup: (e, impl) => { e.bench_setup(window, seed++); e.bench_window_fill(impl); },
       run: (e, impl) => e.bench_window_run(impl, N),
       teardown: (e, impl) => e.bench_teardown(impl),
     },
     {
       name: "b-loop", ops: N,
-      setup: (e) => { e.bench_setup(10_000, seed++); },
+      setup: (e) => { e.bench_setup(window, seed++); },
       run: (e) => e.bench_window_run(IMPL.loop, N),
       teardown: (e) => e.bench_setup(0, 1),
     },

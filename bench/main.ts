@@ -11,10 +11,12 @@ function num(value: string): number {
 
 const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 1);
 
-async function alloc(opts: { runs: number; scale: number; out: string }) {
+async function alloc(opts: { runs: number; scale: number; window: number; only?: string; out: string }) {
   const rows: Array<{ name: string; pyheap: Measured; tlsf: Measured }> = [];
   let loop: Measured | undefined, empty: { pyheap: Measured; tlsf: Measured } | undefined;
-  for (const w of workloads(opts.scale)) {
+  const only = opts.only?.split(",");
+  for (const w of workloads(opts.scale, opts.window)) {
+    if (only && !only.some((o) => w.name === o || w.name.startsWith(`${o}-`))) continue;
     if (w.name === "b-loop") {
       loop = await measureOne(w, "loop", opts.runs);
       continue;
@@ -27,7 +29,7 @@ async function alloc(opts: { runs: number; scale: number; out: string }) {
   }
   const what: Record<string, string> = {
     a: "ns per alloc+free pair, 32 B",
-    b: "ns per step, 10k live, 16..512 B",
+    b: `ns per step, ${opts.window.toLocaleString("en-US")} live, 16..512 B`,
     "c-alloc": "ns per alloc, 1M x 48 B",
     "c-free": "ns per free, in order",
     d: "ns per re-alloc after freeing a random half",
@@ -58,6 +60,8 @@ program
   .description("allocator patterns (a)-(d): pyheap vs AssemblyScript's TLSF, loops inside wasm")
   .option("--runs <n>", "samples per figure (median)", num, 7)
   .option("--scale <x>", "scale the operation counts (1 = peers.md sizes)", num, 1)
+  .option("--window <n>", "(b): live blocks in the window", (v) => Math.round(num(v)), 10_000)
+  .option("--only <list>", "only these patterns, e.g. b,d")
   .option("--out <file>", "JSON results", "bench/results/alloc.json")
   .action(alloc);
 program.parseAsync().catch((e: unknown) => {

@@ -39,3 +39,10 @@ export {
   benchFreeRandomHalf as bench_free_random_half, benchReallocHalf as bench_realloc_half,
   benchTeardown as bench_teardown,
 } from "./bench";
+
+// The allocator's constants, for the host (one source of truth for the layout).
+export {
+  ALIGNMENT, SMALL_REQUEST_THRESHOLD, NB_SMALL_SIZE_CLASSES, POOL_SIZE, POOL_OVERHEAD, ARENA_SIZE,
+  MAX_POOLS_IN_ARENA,
+} from "./alloc/config";
+export { MAX_REQUEST } from "./alloc/pages";

@@ -37,12 +37,32 @@ export type Instantiate = (imports: WebAssembly.Imports) => Promise<WebAssembly.
 export const PAGE = 65536;
 /** wasm32 memories hold at most 65536 pages (4 GiB). */
 export const MAX_PAGES = 65536;
-/** Largest block the engine serves (TLSF's largest block: 1 GiB - 4 bytes). */
-export const MAX_REQUEST = 2 ** 30 - 4;
+/** The allocator's constants, read from the engine's exported globals (assembly/alloc/config.ts). */
+export interface Layout {
+  alignment: number;
+  smallRequestThreshold: number;
+  numSizeClasses: number;
+  poolSize: number;
+  poolOverhead: number;
+  arenaSize: number;
+  maxPoolsInArena: number;
+  /** Largest block the engine serves (TLSF's largest block). */
+  maxRequest: number;
+}
+
+function readLayout(x: WebAssembly.Exports): Layout {
+  const get = (name: string) => (x[name] as WebAssembly.Global).value as number;
+  return {
+    alignment: get("ALIGNMENT"), smallRequestThreshold: get("SMALL_REQUEST_THRESHOLD"),
+    numSizeClasses: get("NB_SMALL_SIZE_CLASSES"), poolSize: get("POOL_SIZE"), poolOverhead: get("POOL_OVERHEAD"),
+    arenaSize: get("ARENA_SIZE"), maxPoolsInArena: get("MAX_POOLS_IN_ARENA"), maxRequest: get("MAX_REQUEST") >>> 0,
+  };
+}
 
 export class Engine {
   readonly exports: EngineExports;
   readonly memory: WebAssembly.Memory;
+  readonly layout: Layout;
   /** Views over the whole memory; replaced after every grow. */
   u8!: Uint8Array;
   i32!: Int32Array;
@@ -50,6 +70,7 @@ export class Engine {
 
   private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
     this.exports = instance.exports as unknown as EngineExports;
+    this.layout = readLayout(instance.exports);
     this.memory = memory;
     this.refresh();
   }

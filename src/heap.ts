@@ -4,7 +4,7 @@
  *
  * The host validates, converts and presents; the engine does the work.
  */
-import { Engine, MAX_PAGES, MAX_REQUEST, PAGE, type Instantiate } from "./engine.js";
+import { Engine, MAX_PAGES, PAGE, type Instantiate } from "./engine.js";
 import { PyMemoryError, PyReferenceError, PyTypeError, PyValueError } from "./errors.js";
 import { formatDebugMallocStats, readArenas, readStats, type ArenaPicture, type MallocStats } from "./stats.js";
 
@@ -158,8 +158,10 @@ export class Mem {
     return ptr;
   }
 
-  #tooLarge(fn: string, n: number): never {
-    throw new PyMemoryError(`${fn}: cannot allocate ${n} bytes: the largest block is ${MAX_REQUEST} bytes`);
+  /** Refuses sizes above the engine's largest block. */
+  #fits(e: Engine, fn: string, n: number): void {
+    const max = e.layout.maxRequest;
+    if (n > max) throw new PyMemoryError(`${fn}: cannot allocate ${n} bytes: the largest block is ${max} bytes`);
   }
 
   #exhausted(fn: string, n: number): never {
@@ -186,7 +188,7 @@ export class Mem {
   malloc(n: number): number {
     const e = this.#heap.engine;
     this.#size("malloc", n);
-    if (n > MAX_REQUEST) this.#tooLarge("malloc", n);
+    this.#fits(e, "malloc", n);
     const p = this.#call("malloc", n, () => e.exports.mem_malloc(n));
     this.#live.set(p, n);
     return p;
@@ -198,7 +200,7 @@ export class Mem {
     this.#size("calloc", count, "count");
     this.#size("calloc", size);
     const n = count * size;
-    if (n > MAX_REQUEST) this.#tooLarge("calloc", n);
+    this.#fits(e, "calloc", n);
     // (0, 0) for an empty request, so that no count beyond 32 bits reaches the engine
     const p = this.#call("calloc", n, () => (n ? e.exports.mem_calloc(count, size) : e.exports.mem_calloc(0, 0)));
     this.#live.set(p, n);
@@ -215,7 +217,7 @@ export class Mem {
     if (ptr === 0) return this.malloc(n);
     this.#block("realloc", ptr);
     this.#size("realloc", n);
-    if (n > MAX_REQUEST) this.#tooLarge("realloc", n);
+    this.#fits(e, "realloc", n);
     const p = this.#call("realloc", n, () => e.exports.mem_realloc(ptr, n));
     this.#live.delete(ptr);
     this.#live.set(p, n);

@@ -5,16 +5,6 @@
  */
 import type { Engine } from "./engine.js";
 
-export const ALIGNMENT = 8;
-export const SMALL_REQUEST_THRESHOLD = 512;
-export const NB_SMALL_SIZE_CLASSES = 64;
-export const POOL_SIZE = 16384;
-export const ARENA_SIZE = 1048576;
-export const POOL_OVERHEAD = 48;
-export const MAX_POOLS_IN_ARENA = 64;
-/** TLSF's header in front of every block of the page layer. */
-const BLOCK_OVERHEAD = 4;
-
 export interface SizeClassStats {
   /** Size class index (0..63). */
   index: number;
@@ -87,16 +77,22 @@ export interface MallocStats {
   arenaMapBytes: number;
 }
 
-const G = NB_SMALL_SIZE_CLASSES * 3;
+/** The scalars after the per-class triples in the engine's stats buffer (assembly/alloc/stats.ts G_*). */
+const enum Global {
+  ArenasTotal, ArenasCurrent, ArenasHighwater, UnusedPools, UnalignedArenas, RawBlocks, LargeBytes,
+  ArenaBytes, TableBytes, Committed, Static, FreeBytes, FreeBlocks, FreeLargest, CapBytes, ArenaMapBytes,
+  ArenaSlots, LargeHeld,
+}
 
 export function readStats(engine: Engine): MallocStats {
+  const { alignment, smallRequestThreshold, numSizeClasses, poolSize, poolOverhead, arenaSize } = engine.layout;
   const base = engine.exports.stats_collect() >>> 3;
   const f = engine.f64;
-  const g = (i: number) => f[base + G + i];
+  const g = (i: Global) => f[base + 3 * numSizeClasses + i];
   const classes: SizeClassStats[] = [];
   let allocatedBlocks = 0, availableBlocks = 0, poolHeaders = 0, quantization = 0, blocksInUse = 0;
-  for (let c = 0; c < NB_SMALL_SIZE_CLASSES; c++) {
-    const size = (c + 1) * ALIGNMENT;
+  for (let c = 0; c < numSizeClasses; c++) {
+    const size = (c + 1) * alignment;
     const s: SizeClassStats = {
       index: c, size,
       pools: f[base + 3 * c], blocksInUse: f[base + 3 * c + 1], blocksAvailable: f[base + 3 * c + 2],
@@ -104,37 +100,36 @@ export function readStats(engine: Engine): MallocStats {
     classes.push(s);
     allocatedBlocks += s.blocksInUse * size;
     availableBlocks += s.blocksAvailable * size;
-    poolHeaders += s.pools * POOL_OVERHEAD;
-    quantization += s.pools * ((POOL_SIZE - POOL_OVERHEAD) % size);
+    poolHeaders += s.pools * poolOverhead;
+    quantization += s.pools * ((poolSize - poolOverhead) % size);
     blocksInUse += s.blocksInUse;
   }
-  const current = g(1);
-  const unusedPools = g(3);
-  const unusedPoolBytes = unusedPools * POOL_SIZE;
-  const arenaAlignment = g(4) * POOL_SIZE;
-  const rawBlocks = g(5);
-  const committed = g(9);
-  const free = g(11);
+  const current = g(Global.ArenasCurrent);
+  const unusedPools = g(Global.UnusedPools);
+  const unusedPoolBytes = unusedPools * poolSize;
+  const arenaAlignment = g(Global.UnalignedArenas) * poolSize;
+  const rawBlocks = g(Global.RawBlocks);
+  const committed = g(Global.Committed);
+  const free = g(Global.FreeBytes);
   return {
-    alignment: ALIGNMENT,
-    smallRequestThreshold: SMALL_REQUEST_THRESHOLD,
-    numSizeClasses: NB_SMALL_SIZE_CLASSES,
-    poolSize: POOL_SIZE,
-    arenaSize: ARENA_SIZE,
-    poolOverhead: POOL_OVERHEAD,
+    alignment, smallRequestThreshold, numSizeClasses, poolSize, arenaSize, poolOverhead,
     classes,
-    arenas: { allocatedTotal: g(0), reclaimed: g(0) - current, highWater: g(2), current, slots: g(16) },
+    arenas: {
+      allocatedTotal: g(Global.ArenasTotal), reclaimed: g(Global.ArenasTotal) - current,
+      highWater: g(Global.ArenasHighwater), current, slots: g(Global.ArenaSlots),
+    },
     bytes: {
       allocatedBlocks, availableBlocks, unusedPools, unusedPoolBytes, poolHeaders, quantization, arenaAlignment,
       total: allocatedBlocks + availableBlocks + unusedPoolBytes + poolHeaders + quantization + arenaAlignment,
     },
-    large: { blocks: rawBlocks, bytes: g(6) - rawBlocks * BLOCK_OVERHEAD },
+    large: { blocks: rawBlocks, bytes: g(Global.LargeBytes) },
     allocatedBlocks: blocksInUse + rawBlocks,
     memory: {
-      committed, max: g(14), inUse: committed - free, static: g(10),
-      arenas: g(7), large: g(6), tables: g(8), free, freeBlocks: g(12), largestFree: g(13),
+      committed, max: g(Global.CapBytes), inUse: committed - free, static: g(Global.Static),
+      arenas: g(Global.ArenaBytes), large: g(Global.LargeHeld), tables: g(Global.TableBytes),
+      free, freeBlocks: g(Global.FreeBlocks), largestFree: g(Global.FreeLargest),
     },
-    arenaMapBytes: g(15),
+    arenaMapBytes: g(Global.ArenaMapBytes),
   };
 }
 
@@ -203,6 +198,7 @@ export interface ArenaPicture {
 }
 
 export function readArenas(engine: Engine): ArenaPicture[] {
+  const { alignment, poolSize, poolOverhead, maxPoolsInArena } = engine.layout;
   const out: ArenaPicture[] = [];
   const slots = engine.exports.arena_slots();
   for (let i = 0; i < slots; i++) {
@@ -210,14 +206,14 @@ export function readArenas(engine: Engine): ArenaPicture[] {
     if (!ptr) continue;
     const base = ptr >>> 2;
     const pools: ArenaPicture["pools"] = [];
-    for (let k = 0; k < MAX_POOLS_IN_ARENA; k++) {
+    for (let k = 0; k < maxPoolsInArena; k++) {
       const v = engine.i32[base + k];
       if (v === -1) pools.push({ state: "virgin" });
       else if (v === -2) pools.push({ state: "empty" });
       else if (v === -3) pools.push({ state: "alignment" });
       else {
-        const sizeClass = v >>> 16, blocksInUse = v & 0xffff, blockSize = (sizeClass + 1) * ALIGNMENT;
-        const capacity = Math.floor((POOL_SIZE - POOL_OVERHEAD) / blockSize);
+        const sizeClass = v >>> 16, blocksInUse = v & 0xffff, blockSize = (sizeClass + 1) * alignment;
+        const capacity = Math.floor((poolSize - poolOverhead) / blockSize);
         pools.push({ state: blocksInUse === capacity ? "full" : "used", sizeClass, blockSize, blocksInUse, capacity });
       }
     }

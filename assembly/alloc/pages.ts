@@ -168,7 +168,6 @@ export function pageFree(p: usize, purpose: i32): void {
 
 /** Resizes a TLSF block (in place when TLSF can), or returns 0 and keeps it. */
 export function pageRealloc(p: usize, size: usize, purpose: i32): usize {
-  if (size > MAX_REQUEST) return 0;
   const old = blockSize(p);
   if (tlsfPayload(size) > old && !reserve(size)) return 0;
   const q = heap.realloc(p, size);

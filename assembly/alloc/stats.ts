@@ -22,6 +22,7 @@ import {
   bytesInArenas, bytesInLarge, bytesInTables, committedBytes, staticBytes, scanFree,
   freeBlocks, freeLargest, capacityPages,
 } from "./pages";
+import { BLOCK_OVERHEAD } from "rt/common";
 
 export const STATS_GLOBALS: u32 = NB_SMALL_SIZE_CLASSES * 3;
 export const G_ARENAS_TOTAL: u32 = 0;
@@ -41,7 +42,8 @@ export const G_FREE_LARGEST: u32 = 13;
 export const G_CAP_BYTES: u32 = 14;
 export const G_ARENA_MAP_BYTES: u32 = 15;
 export const G_ARENA_SLOTS: u32 = 16;
-const G_COUNT: u32 = 17;
+export const G_LARGE_HELD: u32 = 17;
+const G_COUNT: u32 = 18;
 
 const statsBuf: usize = memory.data((STATS_GLOBALS + G_COUNT) * 8, 8);
 
@@ -84,7 +86,8 @@ export function statsCollect(): usize {
   put(g + G_UNUSED_POOLS, unused);
   put(g + G_UNALIGNED_ARENAS, unaligned);
   put(g + G_RAW_BLOCKS, raw_allocated_blocks);
-  put(g + G_LARGE_BYTES, <f64>bytesInLarge);
+  put(g + G_LARGE_BYTES, <f64>(bytesInLarge - <usize>raw_allocated_blocks * BLOCK_OVERHEAD)); // usable
+  put(g + G_LARGE_HELD, <f64>bytesInLarge); // with TLSF's headers
   put(g + G_ARENA_BYTES, <f64>bytesInArenas);
   put(g + G_TABLE_BYTES, <f64>bytesInTables);
   put(g + G_COMMITTED, <f64>committedBytes());

@@ -10,12 +10,18 @@ import { arenaInit } from "./alloc/arena";
 import { obmallocInit, objMalloc, objCalloc, objRealloc, objFree, objUsableSize } from "./alloc/obmalloc";
 import { statsCollect, allocatedBlocks, arenaDescribe, checkHeap } from "./alloc/stats";
 import { addressInRange, arenaAt, maxarenas } from "./alloc/arena";
+import { typesInit, generationsInit, noneInit } from "./object/header";
+import { numbersInit } from "./object/numbers";
+import { stringsInit } from "./object/strings";
+import { tuplesInit } from "./object/sequences";
 
-/** Sets the page cap and builds the allocator's tables. 1 on success. */
+/** Sets the page cap, builds the allocator's tables and the immortal objects. 1 on success. */
 export function init(maxPages: i32): i32 {
   pagesInit(maxPages);
   if (!arenaInit()) return 0;
   obmallocInit();
+  generationsInit();
+  if (!typesInit() || !noneInit() || !numbersInit() || !stringsInit() || !tuplesInit()) return 0;
   return 1;
 }
 
@@ -46,3 +52,9 @@ export {
   MAX_POOLS_IN_ARENA,
 } from "./alloc/config";
 export { MAX_REQUEST } from "./alloc/pages";
+
+// ---- objects (assembly/object/) ---------------------------------------------------
+// Object ids are addresses. Functions returning an object return a NEW reference
+// unless marked "borrowed"; arguments are borrowed. 0 (or a status of 0) means
+// failure, with the reason in last_error() (ERR_* in object/header.ts).
+export * from "./object/abi";

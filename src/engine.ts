@@ -30,6 +30,84 @@ export interface EngineExports {
   bench_teardown(impl: number): void;
 }
 
+/** The object layer's exports (assembly/object/abi.ts). Ids are addresses. */
+export interface ObjectExports {
+  last_error(): number;
+  last_error_type(): number;
+  clear_error(): void;
+  none_obj(): number;
+  true_obj(): number;
+  false_obj(): number;
+  empty_tuple(): number;
+  empty_str(): number;
+  empty_bytes(): number;
+  obj_incref(o: number): void;
+  obj_decref(o: number): void;
+  obj_refcnt(o: number): number;
+  obj_type(o: number): number;
+  obj_sizeof(o: number): number;
+  obj_is_gc(o: number): number;
+  obj_is_tracked(o: number): number;
+  obj_hash(o: number): bigint;
+  obj_eq(a: number, b: number): number;
+  int_from_i32(v: number): number;
+  int_from_i64(v: bigint): number;
+  int_from_f64(x: number): number;
+  int_from_digits(p: number, n: number, negative: number): number;
+  float_new(x: number): number;
+  str_alloc(type: number, len: number): number;
+  str_intern(o: number): number;
+  str_intern_immortal(o: number): number;
+  intern_count(): number;
+  bytearray_new(n: number): number;
+  bytearray_resize(o: number, n: number): number;
+  memoryview_new(base: number): number;
+  memoryview_release(o: number): void;
+  tuple_new(n: number): number;
+  tuple_init(t: number, i: number, v: number): void;
+  tuple_get(t: number, i: number): number;
+  list_new(capacity: number): number;
+  list_append(l: number, v: number): number;
+  list_get(l: number, i: number): number;
+  list_set(l: number, i: number, v: number): number;
+  list_insert(l: number, i: number, v: number): number;
+  list_pop(l: number, i: number): number;
+  list_delete(l: number, i: number): number;
+  list_clear(l: number): void;
+  dict_new(): number;
+  dict_set(d: number, k: number, v: number): number;
+  dict_get(d: number, k: number): number;
+  dict_delete(d: number, k: number): number;
+  dict_clear(d: number): void;
+  dict_next(d: number, pos: number): number;
+  dict_key_at(d: number, pos: number): number;
+  dict_value_at(d: number, pos: number): number;
+  set_new(frozen: number): number;
+  set_add(s: number, k: number): number;
+  set_has(s: number, k: number): number;
+  set_discard(s: number, k: number): number;
+  set_clear(s: number): void;
+  set_next(s: number, pos: number): number;
+  set_key_at(s: number, pos: number): number;
+  class_define(flags: number, nslots: number): number;
+  class_count(): number;
+  inst_new(cls: number): number;
+  inst_new2(cls: number, a: number, b: number): number;
+  slot_get(o: number, i: number): number;
+  slot_set(o: number, i: number, v: number): void;
+  slot_delete(o: number, i: number): number;
+  attr_get(o: number, name: number): number;
+  attr_set(o: number, name: number, v: number): number;
+  attr_delete(o: number, name: number): number;
+  attr_count(o: number): number;
+  attr_name(o: number, i: number): number;
+  attr_value(o: number, i: number): number;
+  gc_count0(): number;
+  dealloc_count(): bigint;
+  freelist_count(kind: number): number;
+  freelists_clear(): void;
+}
+
 /** What a platform loader returns: an instance of the pyheap module. */
 export type Instantiate = (imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
 
@@ -60,16 +138,19 @@ function readLayout(x: WebAssembly.Exports): Layout {
 }
 
 export class Engine {
-  readonly exports: EngineExports;
+  readonly exports: EngineExports & ObjectExports;
+  /** Called by the engine for a class's del (kind 0) or legacyDel (kind 1) hook. */
+  onDel: (o: number, kind: number) => void = () => {};
   readonly memory: WebAssembly.Memory;
   readonly layout: Layout;
   /** Views over the whole memory; replaced after every grow. */
   u8!: Uint8Array;
   i32!: Int32Array;
+  u32!: Uint32Array;
   f64!: Float64Array;
 
   private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
-    this.exports = instance.exports as unknown as EngineExports;
+    this.exports = instance.exports as unknown as EngineExports & ObjectExports;
     this.layout = readLayout(instance.exports);
     this.memory = memory;
     this.refresh();
@@ -83,6 +164,9 @@ export class Engine {
         memory,
         // after every grow: views of the old buffer are detached, take new ones
         on_grow: () => engine?.refresh(),
+        // a class's del hook; the host catches everything it throws (an exception
+        // unwinding through wasm would leave a deallocation half done)
+        call_del: (o: number, kind: number) => engine?.onDel(o, kind),
         abort: (msg: number, file: number, line: number, col: number) => {
           const text = engine ? `${engine.readString(msg)} at ${engine.readString(file)}:${line}:${col}` : "abort";
           throw new PyError(`pyheap engine aborted: ${text}`);
@@ -100,6 +184,7 @@ export class Engine {
     const buffer = this.memory.buffer;
     this.u8 = new Uint8Array(buffer);
     this.i32 = new Int32Array(buffer);
+    this.u32 = new Uint32Array(buffer);
     this.f64 = new Float64Array(buffer);
   }
 

@@ -22,3 +22,9 @@ export class PyMemoryError extends PyError {}
 export class PyBufferError extends PyError {}
 /** Use of something that is gone: a closed heap, a released handle. */
 export class PyReferenceError extends PyError {}
+/** A missing attribute on an instance (Python's AttributeError). */
+export class PyAttributeError extends PyError {}
+/** Nesting too deep to hash or compare (Python's RecursionError). */
+export class PyRecursionError extends PyError {}
+/** An operation that is not allowed in the current state (Python's RuntimeError). */
+export class PyRuntimeError extends PyError {}

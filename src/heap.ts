@@ -6,7 +6,12 @@
  */
 import { Engine, MAX_PAGES, PAGE, type Instantiate } from "./engine.js";
 import { PyMemoryError, PyReferenceError, PyTypeError, PyValueError } from "./errors.js";
+export { IMMORTAL_REFCNT };
 import { formatDebugMallocStats, readArenas, readStats, type ArenaPicture, type MallocStats } from "./stats.js";
+import {
+  IMMORTAL_REFCNT, Objects, PyClass, Ref, T, type ClassOptions, type JSLike, type PyValue,
+} from "./objects.js";
+import { Raw } from "./raw.js";
 
 /** Where the engine's wasm comes from. */
 export type WasmSource = BufferSource | WebAssembly.Module;
@@ -18,6 +23,8 @@ export interface HeapOptions {
   initialMemory?: number;
   /** The engine as bytes or a compiled module, instead of the packaged pyheap.wasm. */
   wasm?: WasmSource;
+  /** Where diagnostics go (unraisable exceptions...); default console.error. */
+  stderr?: (text: string) => void;
 }
 
 /** Loads the packaged engine: set by the Node and browser entry points. */
@@ -62,12 +69,26 @@ export class Heap {
   readonly mem: Mem;
   /** CPython's sys helpers for this heap. */
   readonly sys: Sys;
+  /** The object API on integer ids with explicit reference counting (for VMs and benchmarks). */
+  readonly raw: Raw;
   #engine: Engine | undefined;
+  /** @internal */
+  readonly objects: Objects;
+  #stderr: (text: string) => void;
 
-  private constructor(engine: Engine) {
+  private constructor(engine: Engine, options: HeapOptions) {
     this.#engine = engine;
+    this.#stderr = options.stderr ?? ((text: string) => console.error(text));
     this.mem = new Mem(this);
     this.sys = new Sys(this);
+    this.objects = new Objects(() => this.engine);
+    this.objects.unraisable = (err, obj, where) => this.sys.unraisablehook({ exception: err, object: obj, message: where });
+    this.raw = new Raw(this.objects);
+  }
+
+  /** @internal Writes a line where the heap's diagnostics go (the stderr option). */
+  writeStderr(text: string): void {
+    this.#stderr(text);
   }
 
   /** Loads a new engine: each heap is its own wasm instance with its own memory. */
@@ -86,7 +107,7 @@ export class Heap {
       if (e instanceof RangeError) throw new PyMemoryError(`cannot reserve the heap's memory: ${e.message}`);
       throw e;
     }
-    return new Heap(engine);
+    return new Heap(engine, options);
   }
 
   /** @internal The live engine; throws PyReferenceError once the heap is closed. */
@@ -105,6 +126,140 @@ export class Heap {
     this.#engine = undefined;
     this.mem.forget();
   }
+
+  // ---- objects --------------------------------------------------------------------
+  /** None (an immortal object; releasing this handle does nothing). */
+  get None(): Ref { this.engine; return this.objects.none; }
+  get True(): Ref { this.engine; return this.objects.true; }
+  get False(): Ref { this.engine; return this.objects.false; }
+
+  /** int(v): arbitrary precision; a non-integral number is truncated as int() does. */
+  int(v: number | bigint): Ref { return this.objects.wrap(this.objects.newInt(v)); }
+  float(x: number): Ref { return this.objects.wrap(this.objects.newFloat(x)); }
+  str(s: string): Ref { return this.objects.wrap(this.objects.newStr(s)); }
+  /** bytes from a Uint8Array (copied), an ArrayBuffer or an array of byte values. */
+  bytes(data: Uint8Array | ArrayBuffer | number[]): Ref { return this.objects.wrap(this.objects.newBytes(data)); }
+  /** bytearray from bytes (copied) or a length (zero-filled). */
+  bytearray(data: Uint8Array | ArrayBuffer | number[] | number = 0): Ref {
+    const o = this.objects;
+    if (typeof data === "number") {
+      if (!Number.isInteger(data) || data < 0 || data > 0xffffffff) throw new PyValueError(`bytearray length must be a non-negative integer, not ${data}`);
+      const x = this.engine.exports;
+      return o.wrap(o.alloc(() => x.bytearray_new(data), "bytearray"));
+    }
+    return o.wrap(o.newBytes(data, T.BYTEARRAY));
+  }
+
+  tuple(items: Iterable<PyValue> = []): Ref {
+    const o = this.objects;
+    const list = iterate("tuple", items);
+    const x = this.engine.exports;
+    return o.with(list, (...ids) => {
+      const t = o.alloc(() => x.tuple_new(ids.length), "tuple");
+      ids.forEach((v, i) => x.tuple_init(t, i, v));
+      return o.wrap(t);
+    });
+  }
+
+  list(items: Iterable<PyValue> = []): Ref {
+    const o = this.objects;
+    const list = iterate("list", items);
+    const x = this.engine.exports;
+    return o.with(list, (...ids) => {
+      const l = o.alloc(() => x.list_new(ids.length), "list");
+      for (const v of ids) x.list_append(l, v); // capacity reserved: cannot fail
+      return o.wrap(l);
+    });
+  }
+
+  /** dict from a Map, an iterable of [key, value] pairs, or a plain object (str keys). */
+  dict(entries?: Map<PyValue, PyValue> | Iterable<readonly [PyValue, PyValue]> | Record<string, PyValue>): Ref {
+    const o = this.objects;
+    const x = this.engine.exports;
+    let pairs: (readonly [PyValue, PyValue])[] = [];
+    if (entries !== undefined) {
+      if (entries === null || typeof entries !== "object" || entries instanceof Ref) throw new PyTypeError(`dict() takes a Map, pairs or an object, not ${entries === null ? "null" : typeof entries}`);
+      if (typeof (entries as Iterable<unknown>)[Symbol.iterator] === "function") {
+        pairs = [...(entries as Iterable<readonly [PyValue, PyValue]>)];
+        pairs.forEach((p, i) => {
+          if (!Array.isArray(p) || p.length !== 2) throw new PyValueError(`dictionary update sequence element #${i} is not a [key, value] pair`);
+        });
+      } else pairs = Object.entries(entries as Record<string, PyValue>);
+    }
+    return o.with(pairs.flat(), (...ids) => {
+      const d = o.alloc(() => x.dict_new(), "dict");
+      for (let i = 0; i < ids.length; i += 2) {
+        if (!x.dict_set(d, ids[i], ids[i + 1])) {
+          const err = o.error("dict");
+          x.obj_decref(d);
+          throw err;
+        }
+      }
+      return o.wrap(d);
+    });
+  }
+
+  set(items: Iterable<PyValue> = []): Ref { return this.#set(items, false); }
+  frozenset(items: Iterable<PyValue> = []): Ref { return this.#set(items, true); }
+
+  #set(items: Iterable<PyValue>, frozen: boolean): Ref {
+    const o = this.objects;
+    const list = iterate(frozen ? "frozenset" : "set", items);
+    const x = this.engine.exports;
+    return o.with(list, (...ids) => {
+      const s = o.alloc(() => x.set_new(frozen ? 1 : 0), "set");
+      for (const v of ids) {
+        if (!x.set_add(s, v)) {
+          const err = o.error(frozen ? "frozenset" : "set");
+          x.obj_decref(s);
+          throw err;
+        }
+      }
+      return o.wrap(s);
+    });
+  }
+
+  /** Deep conversion: null, boolean, number, bigint, string, Uint8Array, Array, Map, Set, plain object. */
+  from(value: JSLike): Ref { return this.objects.from(value); }
+
+  /** memoryview(obj) over a bytes or bytearray; .data is a zero-copy Uint8Array. */
+  memoryview(obj: Ref): Ref {
+    const o = this.objects;
+    if (!(obj instanceof Ref)) throw new PyTypeError(`memoryview: a bytes-like object is required, not ${obj === null ? "null" : typeof obj}`);
+    const id = o.own(obj);
+    const x = this.engine.exports;
+    const t = x.obj_type(id);
+    if (t !== T.BYTES && t !== T.BYTEARRAY) throw new PyTypeError(`memoryview: a bytes-like object is required, not '${o.typeName(id)}'`);
+    return o.wrap(o.alloc(() => x.memoryview_new(id), "memoryview"));
+  }
+
+  /** A host-defined class (see ClassOptions). */
+  defineClass(name: string, options?: ClassOptions): PyClass { return this.objects.defineClass(name, options); }
+
+  /**
+   * Runs fn and releases every handle created during it, except the one it returns
+   * (which then belongs to the enclosing scope, if any).
+   */
+  scope<R>(fn: () => R): R {
+    if (typeof fn !== "function") throw new PyTypeError("scope() takes a function");
+    const o = this.objects;
+    const created: Ref[] = [];
+    o.scopes.push(created);
+    let result: R | undefined;
+    let ok = false;
+    try {
+      result = fn();
+      ok = true;
+    } finally {
+      o.scopes.pop();
+      for (const r of created) if (!(ok && r === (result as unknown))) r[Symbol.dispose]();
+      if (ok && result instanceof Ref && created.includes(result) && o.scopes.length) o.scopes[o.scopes.length - 1].push(result);
+    }
+    return result as R;
+  }
+
+  /** id(obj): the object's address. */
+  id(obj: PyValue): number { return this.objects.with([obj], (id) => id); }
 
   [Symbol.dispose](): void {
     this.close();
@@ -293,11 +448,86 @@ export class Mem {
   }
 }
 
+function iterate(what: string, items: Iterable<PyValue>): PyValue[] {
+  if (items === null || typeof items !== "object" || typeof (items as Iterable<PyValue>)[Symbol.iterator] !== "function") {
+    throw new PyTypeError(`${what}() argument must be iterable, not ${items === null ? "null" : typeof items}`);
+  }
+  return [...items];
+}
+
+/** What heap.sys.unraisablehook receives (Python's sys.UnraisableHookArgs). */
+export interface UnraisableInfo {
+  exception: unknown;
+  object: Ref | undefined;
+  message: string;
+}
+
 /** heap.sys: CPython's sys helpers. */
 export class Sys {
   readonly #heap: Heap;
+  /**
+   * Called with exceptions that cannot propagate (thrown by del hooks). The default
+   * writes "Exception ignored in: ..." and the error to the heap's stderr option.
+   */
+  unraisablehook: (info: UnraisableInfo) => void;
+
   constructor(heap: Heap) {
     this.#heap = heap;
+    this.unraisablehook = (info) => {
+      const e = info.exception;
+      const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+      heap.writeStderr(`${info.message}\n${text}`);
+    };
+  }
+
+  /**
+   * sys.getrefcount(obj): the object's exact reference count, each live handle
+   * counting one (no extra reference for the call). Immortal objects (None, True,
+   * False, small ints, empty tuple/str/bytes) report 2**32 - 1.
+   */
+  getrefcount(obj: PyValue): number {
+    const o = this.#heap.objects;
+    return o.with([obj], (id) => o.engine.exports.obj_refcnt(id) >>> 0);
+  }
+
+  /** sys.getsizeof(obj): bytes the object occupies in this heap, GC head and owned buffers included. */
+  getsizeof(obj: PyValue): number {
+    const o = this.#heap.objects;
+    return o.with([obj], (id) => o.engine.exports.obj_sizeof(id) >>> 0);
+  }
+
+  /** sys.intern(s): the interned str equal to s (mortal: it dies with its last reference). */
+  intern(s: string | Ref): Ref {
+    const o = this.#heap.objects;
+    const x = o.engine.exports;
+    let id: number;
+    if (s instanceof Ref) {
+      id = o.own(s);
+      if (x.obj_type(id) !== T.STR) throw new PyTypeError(`intern() argument must be str, not ${s.type}`);
+      x.obj_incref(id);
+    } else id = o.newStr(s);
+    const r = x.str_intern(id) >>> 0;
+    if (!r) {
+      x.obj_decref(id);
+      throw new PyMemoryError("intern: heap memory exhausted");
+    }
+    return o.wrap(r);
+  }
+
+  /** Strings in the intern table. */
+  internedCount(): number {
+    return this.#heap.engine.exports.intern_count();
+  }
+
+  /** Free-list lengths (CPython's float, tuple, list and dict free lists). */
+  freelists(): { float: number; tuple: number; list: number; dict: number } {
+    const x = this.#heap.engine.exports;
+    return { float: x.freelist_count(0), tuple: x.freelist_count(1), list: x.freelist_count(2), dict: x.freelist_count(3) };
+  }
+
+  /** Empties the free lists (a full collection does this in CPython). */
+  clearFreelists(): void {
+    this.#heap.engine.exports.freelists_clear();
   }
 
   /** The report of CPython's sys._debugmallocstats(), for this heap. */

@@ -1,0 +1,149 @@
+// object/abi.ts — the object layer's exports (re-exported by index.ts), nothing else.
+//
+// Naming: <type>_<operation>. Ids are addresses (u32). "new" = the caller owns the
+// returned reference; "borrowed" = valid while the container holds it.
+
+import {
+  NONE, lastError, lastErrorType, ERR_NONE, typeId, isTracked, isGC, gcCount0, TYPE_STR,
+  TYPE_BYTES, TF_GC, flagsOf, ntypes,
+} from "./header";
+import * as H from "./header";
+import { TRUE_OBJ, FALSE_OBJ, intFromI32, intFromI64, intFromF64, intFromDigits, floatNew, floatNumFree, floatClearFreeList } from "./numbers";
+import { strAlloc, strIntern, strInternImmortal, internCount, EMPTY_STR, EMPTY_BYTES } from "./strings";
+import {
+  tupleNew, tupleGet, EMPTY_TUPLE, listNew, listAppend, listGet, listSet, listInsert, listPop,
+  listDelete, listClear, tupleFreeCount, tupleClearFreeLists, listNumFree, listClearFreeList,
+} from "./sequences";
+import {
+  dictNew, dictSet, dictGet, dictDel, dictClear, dictNext, dictEntryKey, dictEntryValue, dictNumFree,
+  dictClearFreeList,
+} from "./dict";
+import { setNew, setAdd, setHas, setDiscard, setClear, setNext, setEntryKey } from "./set";
+import { bytearrayNew, bytearrayResize, memoryviewNew, memoryviewRelease } from "./buffers";
+import {
+  classDefine, instNew, instNew2, slotGet, slotSet, slotDel, attrGet, attrSet, attrDel, attrCount,
+  attrName, attrValue,
+} from "./instance";
+import { incref, decref, sizeOf, deallocations } from "./refcount";
+import { hashOf, objEq } from "./hash";
+
+// ---- errors, singletons, reference counts ----
+export function last_error(): i32 { return lastError; }
+export function last_error_type(): u32 { return lastErrorType; }
+export function clear_error(): void { H.fail(ERR_NONE); }
+export function none_obj(): usize { return NONE; }
+export function true_obj(): usize { return TRUE_OBJ; }
+export function false_obj(): usize { return FALSE_OBJ; }
+export function empty_tuple(): usize { return EMPTY_TUPLE; }
+export function empty_str(): usize { return EMPTY_STR; }
+export function empty_bytes(): usize { return EMPTY_BYTES; }
+
+export function obj_incref(o: usize): void { incref(o); }
+export function obj_decref(o: usize): void { decref(o); }
+export function obj_refcnt(o: usize): u32 { return load<u32>(o); }
+/** The type id (TYPE_* or a class id). */
+export function obj_type(o: usize): u32 { return typeId(o); }
+export function obj_sizeof(o: usize): usize { return sizeOf(o); }
+export function obj_is_gc(o: usize): bool { return isGC(o); }
+export function obj_is_tracked(o: usize): bool { return isGC(o) && isTracked(o); }
+/** hash(o) (64-bit); -1 = error (unhashable). */
+export function obj_hash(o: usize): i64 { return hashOf(o); }
+/** o1 == o2 as dict keys compare: 1, 0, -1 error. */
+export function obj_eq(a: usize, b: usize): i32 { return objEq(a, b); }
+
+// ---- numbers ----
+export function int_from_i32(v: i32): usize { return intFromI32(v); }
+export function int_from_i64(v: i64): usize { return intFromI64(v); }
+export function int_from_f64(x: f64): usize { return intFromF64(x); }
+export function int_from_digits(p: usize, n: i32, negative: bool): usize { return intFromDigits(p, n, negative); }
+export function float_new(x: f64): usize { return floatNew(x); }
+
+// ---- str / bytes ----
+/** A new str (type 5) or bytes (type 6) of len bytes for the host to fill at id + 16. */
+export function str_alloc(type: u32, len: u32): usize { return strAlloc(type == TYPE_BYTES ? TYPE_BYTES : TYPE_STR, len); }
+/** sys.intern: steals o, returns the interned string (new reference), 0 = no memory. */
+export function str_intern(o: usize): usize { return strIntern(o); }
+export function str_intern_immortal(o: usize): usize { return strInternImmortal(o); }
+export function intern_count(): u32 { return internCount(); }
+
+// ---- bytearray / memoryview ----
+export function bytearray_new(n: u32): usize { return bytearrayNew(n); }
+export function bytearray_resize(o: usize, n: u32): i32 { return bytearrayResize(o, n); }
+export function memoryview_new(base: usize): usize { return memoryviewNew(base); }
+export function memoryview_release(o: usize): void { memoryviewRelease(o); }
+
+// ---- tuple / list ----
+export function tuple_new(n: i32): usize { return tupleNew(n); }
+/** Fills item i of a new tuple (increfs v). */
+export function tuple_init(t: usize, i: i32, v: usize): void { incref(v); store<u32>(t + 12 + (<usize>i << 2), v); }
+/** Borrowed. */
+export function tuple_get(t: usize, i: i32): usize { return tupleGet(t, i); }
+export function list_new(capacity: i32): usize { return listNew(capacity); }
+export function list_append(l: usize, v: usize): i32 { return listAppend(l, v); }
+/** Borrowed. */
+export function list_get(l: usize, i: i32): usize { return listGet(l, i); }
+export function list_set(l: usize, i: i32, v: usize): i32 { return listSet(l, i, v); }
+export function list_insert(l: usize, i: i32, v: usize): i32 { return listInsert(l, i, v); }
+/** New (the list's reference is transferred). */
+export function list_pop(l: usize, i: i32): usize { return listPop(l, i); }
+export function list_delete(l: usize, i: i32): i32 { return listDelete(l, i); }
+export function list_clear(l: usize): void { listClear(l); }
+
+// ---- dict ----
+export function dict_new(): usize { return dictNew(); }
+export function dict_set(d: usize, k: usize, v: usize): i32 { return dictSet(d, k, v); }
+/** Borrowed; 0 when absent (last_error 0) or on error. */
+export function dict_get(d: usize, k: usize): usize { H.fail(ERR_NONE); return dictGet(d, k); }
+export function dict_delete(d: usize, k: usize): i32 { return dictDel(d, k); }
+export function dict_clear(d: usize): void { dictClear(d); }
+export function dict_next(d: usize, pos: i32): i32 { return dictNext(d, pos); }
+export function dict_key_at(d: usize, pos: i32): usize { return dictEntryKey(d, pos); }
+export function dict_value_at(d: usize, pos: i32): usize { return dictEntryValue(d, pos); }
+
+// ---- set / frozenset ----
+export function set_new(frozen: bool): usize { return setNew(frozen); }
+/** 1 added, 2 present, 0 error. */
+export function set_add(s: usize, k: usize): i32 { return setAdd(s, k); }
+export function set_has(s: usize, k: usize): i32 { return setHas(s, k); }
+/** 1 removed, 2 absent, 0 error. */
+export function set_discard(s: usize, k: usize): i32 { return setDiscard(s, k); }
+export function set_clear(s: usize): void { setClear(s); }
+export function set_next(s: usize, pos: i32): i32 { return setNext(s, pos); }
+export function set_key_at(s: usize, pos: i32): usize { return setEntryKey(s, pos); }
+
+// ---- classes and instances ----
+export function class_define(flags: u32, nslots: u32): u32 { return classDefine(flags, nslots); }
+export function class_count(): u32 { return ntypes; }
+export function inst_new(cls: u32): usize { return instNew(cls); }
+export function inst_new2(cls: u32, a: usize, b: usize): usize { return instNew2(cls, a, b); }
+export function slot_get(o: usize, i: u32): usize { return slotGet(o, i); }
+export function slot_set(o: usize, i: u32, v: usize): void { slotSet(o, i, v); }
+export function slot_delete(o: usize, i: u32): i32 { return slotDel(o, i); }
+export function attr_get(o: usize, name: usize): usize { return attrGet(o, name); }
+export function attr_set(o: usize, name: usize, v: usize): i32 { return attrSet(o, name, v); }
+export function attr_delete(o: usize, name: usize): i32 { return attrDel(o, name); }
+export function attr_count(o: usize): u32 { return attrCount(o); }
+export function attr_name(o: usize, i: u32): usize { return attrName(o, i); }
+export function attr_value(o: usize, i: u32): usize { return attrValue(o, i); }
+
+// ---- statistics ----
+export function gc_count0(): i32 { return gcCount0; }
+export function dealloc_count(): u64 { return deallocations; }
+/** Free-list lengths: 0 float, 1 tuple (all sizes), 2 list, 3 dict. */
+export function freelist_count(kind: i32): i32 {
+  switch (kind) {
+    case 0: return floatNumFree;
+    case 1: return tupleFreeCount();
+    case 2: return listNumFree;
+    case 3: return dictNumFree;
+  }
+  return 0;
+}
+export function freelists_clear(): void {
+  floatClearFreeList();
+  tupleClearFreeLists();
+  listClearFreeList();
+  dictClearFreeList();
+}
+
+

@@ -1,0 +1,285 @@
+// object/sequences.ts — tuple and list.
+//
+// CPython counterparts: Objects/tupleobject.c (PyTuple_New, the per-size free lists
+// PyTuple_MAXSAVESIZE/PyTuple_MAXFREELIST, tupledealloc), Objects/listobject.c
+// (list_resize's growth pattern, ins1, app1, list_ass_item, _list_clear, the list
+// free list, list_dealloc).
+//
+//   (GC head)            (GC head)
+//   +--------+           +-----------+
+//   | refcnt |           | refcnt    |
+//   | type   |           | type      |
+//   | size   |           | size      |
+//   | item0  |           | items  ---+--> item array (object domain), 0 when allocated == 0
+//   | ...    |           | allocated |
+//   +--------+           +-----------+
+//   tuple: 8 + 12 + 4n   list: 8 + 20 = 28 bytes, a 32-byte block (CPython: 56)
+//
+// Order of reference drops, as in CPython: a list or tuple being freed drops its
+// items from the last to the first; clear() empties the list first, then drops the
+// old items from the last to the first; set/delete/pop update the list before the
+// old item is dropped, so a del hook run by that drop sees a consistent list.
+
+import {
+  TYPE_TUPLE, TYPE_LIST, GC_HEAD, newGCObject, freeGCObject, track, immortal, fail,
+  ERR_INDEX, ERR_MEMORY,
+} from "./header";
+import { objMalloc, objRealloc, objFree } from "../alloc/obmalloc";
+import { decref, incref } from "./refcount";
+
+// ---- tuple --------------------------------------------------------------------------
+export const TUPLE_MAXSAVESIZE: i32 = 20;   // sizes 1..19 have free lists
+export const TUPLE_MAXFREELIST: i32 = 2000;
+const tupleFree: usize = memory.data(TUPLE_MAXSAVESIZE * 4);
+const tupleNumFree: usize = memory.data(TUPLE_MAXSAVESIZE * 4);
+export let EMPTY_TUPLE: usize = 0;
+
+// @ts-ignore: decorator
+@inline export function seqSize(o: usize): i32 { return load<i32>(o, 8); }
+// @ts-ignore: decorator
+@inline export function tupleItems(o: usize): usize { return o + 12; }
+// @ts-ignore: decorator
+@inline export function tupleAllocSize(n: i32): usize { return 12 + (<usize>n << 2); }
+
+export function tuplesInit(): bool {
+  const p = objMalloc(GC_HEAD + 16);
+  if (!p) return false;
+  store<u64>(p, 0);
+  EMPTY_TUPLE = p + GC_HEAD;
+  immortal(EMPTY_TUPLE);
+  store<u32>(EMPTY_TUPLE, TYPE_TUPLE, 4);
+  store<i32>(EMPTY_TUPLE, 0, 8);
+  return true;
+}
+
+/** A tracked tuple of n empty (0) items, or 0. The caller fills every item. */
+export function tupleNew(n: i32): usize {
+  if (n == 0) return EMPTY_TUPLE;
+  let o: usize = 0;
+  if (n < TUPLE_MAXSAVESIZE) {
+    const head = tupleFree + (<usize>n << 2);
+    o = load<u32>(head);
+    if (o) {
+      store<u32>(head, load<u32>(o));
+      store<i32>(tupleNumFree + (<usize>n << 2), load<i32>(tupleNumFree + (<usize>n << 2)) - 1);
+      store<u32>(o, 1);
+      store<u64>(o - GC_HEAD, 0);
+    }
+  }
+  if (!o) {
+    o = newGCObject(TYPE_TUPLE, tupleAllocSize(n));
+    if (!o) return 0;
+    store<i32>(o, n, 8);
+  }
+  memory.fill(o + 12, 0, <usize>n << 2);
+  track(o);
+  return o;
+}
+
+/** Puts a tuple's memory on its free list or frees it (items already dropped). */
+export function tupleFinish(o: usize): void {
+  const n = seqSize(o);
+  if (n < TUPLE_MAXSAVESIZE) {
+    const nf = tupleNumFree + (<usize>n << 2);
+    const k = load<i32>(nf);
+    if (k < TUPLE_MAXFREELIST) {
+      const head = tupleFree + (<usize>n << 2);
+      store<u32>(o, load<u32>(head));
+      store<u32>(head, o);
+      store<i32>(nf, k + 1);
+      return;
+    }
+  }
+  freeGCObject(o);
+}
+
+export function tupleFreeCount(): i32 {
+  let s = 0;
+  for (let n = 1; n < TUPLE_MAXSAVESIZE; n++) s += load<i32>(tupleNumFree + (<usize>n << 2));
+  return s;
+}
+
+export function tupleClearFreeLists(): void {
+  for (let n = 1; n < TUPLE_MAXSAVESIZE; n++) {
+    const head = tupleFree + (<usize>n << 2);
+    let o: usize = load<u32>(head);
+    while (o) {
+      const next = load<u32>(o);
+      objFree(o - GC_HEAD);
+      o = next;
+    }
+    store<u32>(head, 0);
+    store<i32>(tupleNumFree + (<usize>n << 2), 0);
+  }
+}
+
+// ---- list ---------------------------------------------------------------------------
+export const LIST_MAXFREELIST: i32 = 80;
+export let listFree: usize = 0;
+export let listNumFree: i32 = 0;
+
+// @ts-ignore: decorator
+@inline export function listItems(o: usize): usize { return load<u32>(o, 12); }
+// @ts-ignore: decorator
+@inline export function listAllocated(o: usize): i32 { return load<i32>(o, 16); }
+
+/** A tracked empty list with room for `capacity` items, or 0. */
+export function listNew(capacity: i32): usize {
+  let o = listFree;
+  if (o) {
+    listFree = load<u32>(o);
+    listNumFree--;
+    store<u32>(o, 1);
+    store<u64>(o - GC_HEAD, 0);
+  } else {
+    o = newGCObject(TYPE_LIST, 20);
+    if (!o) return 0;
+  }
+  store<i32>(o, 0, 8);
+  store<u32>(o, 0, 12);
+  store<i32>(o, 0, 16);
+  if (capacity > 0) {
+    const items = objMalloc(<usize>capacity << 2);
+    if (!items) { listFinish(o); return fail(ERR_MEMORY); }
+    store<u32>(o, items, 12);
+    store<i32>(o, capacity, 16);
+  }
+  track(o);
+  return o;
+}
+
+/** list_resize: room for newsize items with CPython's over-allocation. false = no memory. */
+function listResize(o: usize, newsize: i32): bool {
+  const allocated = listAllocated(o);
+  if (allocated >= newsize && newsize >= (allocated >> 1)) {
+    store<i32>(o, newsize, 8);
+    return true;
+  }
+  let newAllocated: i32 = (newsize + (newsize >> 3) + 6) & ~3;
+  if (newsize - seqSize(o) > newAllocated - newsize) newAllocated = (newsize + 3) & ~3;
+  if (newsize == 0) newAllocated = 0;
+  let items = listItems(o);
+  if (newAllocated == 0) {
+    if (items) objFree(items);
+    items = 0;
+  } else {
+    const p = items ? objRealloc(items, <usize>newAllocated << 2) : objMalloc(<usize>newAllocated << 2);
+    if (!p) return false;
+    items = p;
+  }
+  store<u32>(o, items, 12);
+  store<i32>(o, newAllocated, 16);
+  store<i32>(o, newsize, 8);
+  return true;
+}
+
+/** append: 1, or 0 with ERR_MEMORY (nothing changed). */
+export function listAppend(o: usize, v: usize): i32 {
+  const n = seqSize(o);
+  if (n < listAllocated(o)) {
+    store<i32>(o, n + 1, 8);
+  } else if (!listResize(o, n + 1)) {
+    fail(ERR_MEMORY);
+    return 0;
+  }
+  incref(v);
+  store<u32>(listItems(o) + (<usize>n << 2), v);
+  return 1;
+}
+
+/** Python's index normalization; -1 when out of range. */
+// @ts-ignore: decorator
+@inline export function normIndex(i: i32, n: i32): i32 {
+  if (i < 0) i += n;
+  return i >= 0 && i < n ? i : -1;
+}
+
+/** Borrowed item i (negative counts from the end), or 0 with ERR_INDEX. */
+export function listGet(o: usize, i: i32): usize {
+  const k = normIndex(i, seqSize(o));
+  if (k < 0) return fail(ERR_INDEX);
+  return load<u32>(listItems(o) + (<usize>k << 2));
+}
+
+export function tupleGet(o: usize, i: i32): usize {
+  const k = normIndex(i, seqSize(o));
+  if (k < 0) return fail(ERR_INDEX);
+  return load<u32>(o + 12 + (<usize>k << 2));
+}
+
+/** list[i] = v: 1, or 0 with ERR_INDEX. The old item is dropped after the store. */
+export function listSet(o: usize, i: i32, v: usize): i32 {
+  const k = normIndex(i, seqSize(o));
+  if (k < 0) { fail(ERR_INDEX); return 0; }
+  const slot = listItems(o) + (<usize>k << 2);
+  const old = load<u32>(slot);
+  incref(v);
+  store<u32>(slot, v);
+  decref(old);
+  return 1;
+}
+
+/** list.insert(i, v): Python clamps i to [0, len]. 1, or 0 with ERR_MEMORY. */
+export function listInsert(o: usize, i: i32, v: usize): i32 {
+  const n = seqSize(o);
+  if (i < 0) { i += n; if (i < 0) i = 0; }
+  if (i > n) i = n;
+  if (!listResize(o, n + 1)) { fail(ERR_MEMORY); return 0; }
+  const items = listItems(o);
+  memory.copy(items + (<usize>(i + 1) << 2), items + (<usize>i << 2), <usize>(n - i) << 2);
+  incref(v);
+  store<u32>(items + (<usize>i << 2), v);
+  return 1;
+}
+
+/** list.pop(i): the item, its reference transferred to the caller; 0 with ERR_INDEX. */
+export function listPop(o: usize, i: i32): usize {
+  const n = seqSize(o);
+  const k = normIndex(i, n);
+  if (k < 0) return fail(ERR_INDEX);
+  const items = listItems(o);
+  const v = load<u32>(items + (<usize>k << 2));
+  memory.copy(items + (<usize>k << 2), items + (<usize>(k + 1) << 2), <usize>(n - k - 1) << 2);
+  listResize(o, n - 1); // shrinking never fails to leave a valid list
+  return v;
+}
+
+/** del list[i]: 1, or 0 with ERR_INDEX. */
+export function listDelete(o: usize, i: i32): i32 {
+  const v = listPop(o, i);
+  if (!v) return 0;
+  decref(v);
+  return 1;
+}
+
+/** list.clear(): detach the items, then drop them from the last to the first. */
+export function listClear(o: usize): void {
+  const items = listItems(o);
+  let n = seqSize(o);
+  store<i32>(o, 0, 8);
+  store<u32>(o, 0, 12);
+  store<i32>(o, 0, 16);
+  while (--n >= 0) decref(load<u32>(items + (<usize>n << 2)));
+  if (items) objFree(items);
+}
+
+/** Frees a list's item array and puts the list on the free list (items dropped). */
+export function listFinish(o: usize): void {
+  const items = listItems(o);
+  if (items) objFree(items);
+  if (listNumFree < LIST_MAXFREELIST) {
+    store<u32>(o, listFree);
+    listFree = o;
+    listNumFree++;
+  } else freeGCObject(o);
+}
+
+export function listClearFreeList(): void {
+  while (listFree) {
+    const o = listFree;
+    listFree = load<u32>(o);
+    objFree(o - GC_HEAD);
+  }
+  listNumFree = 0;
+}
+

@@ -1,0 +1,200 @@
+// object/set.ts — set and frozenset: open-addressing hash tables of keys.
+//
+// CPython counterparts: Objects/setobject.c (set_add_entry, set_discard_entry,
+// set_table_resize's growth rule, frozenset_hash's order-independent combination,
+// set_dealloc's table-order release).
+//
+//   (GC head)
+//   +--------+        table (object domain), mask + 1 entries
+//   | refcnt |        +------------+
+//   | type   |        | hash | key |   key 0 = never used, 1 = deleted (dummy)
+//   | used   |        | hash | key |
+//   | fill   |        | ...        |
+//   | mask   |        +------------+
+//   | table -+----->
+//   | hash   |   frozenset's cached hash (valid when != -1)
+//   +--------+   36 bytes, a 40-byte block (CPython: 200 with its inline small table)
+//
+// An empty set has no table (mask == 0, table == 0); the first add makes 8 slots.
+// Invariants: used = live keys; fill = live + dummies; fill * 5 < (mask + 1) * 3.
+
+import {
+  TYPE_SET, TYPE_FROZENSET, newGCObject, freeGCObject, track, fail, ERR_MEMORY, GC_HEAD,
+} from "./header";
+import { objMalloc, objFree } from "../alloc/obmalloc";
+import { incref, decref } from "./refcount";
+import { hashOf, objEq } from "./hash";
+
+const DUMMY: u32 = 1;
+
+// @ts-ignore: decorator
+@inline export function setUsed(s: usize): i32 { return load<i32>(s, 8); }
+// @ts-ignore: decorator
+@inline function setFill(s: usize): u32 { return load<u32>(s, 12); }
+// @ts-ignore: decorator
+@inline export function setMask(s: usize): u32 { return load<u32>(s, 16); }
+// @ts-ignore: decorator
+@inline export function setTable(s: usize): usize { return load<u32>(s, 20); }
+
+export function setNew(frozen: bool): usize {
+  const s = newGCObject(frozen ? TYPE_FROZENSET : TYPE_SET, 28);
+  if (!s) return 0;
+  store<i32>(s, 0, 8);
+  store<u32>(s, 0, 12);
+  store<u32>(s, 0, 16);
+  store<u32>(s, 0, 20);
+  store<i32>(s, -1, 24);
+  track(s);
+  return s;
+}
+
+/** The entry holding key, 0 when absent, 1 on error. `insertAt` = where to insert. */
+let insertAt: usize = 0;
+function lookup(s: usize, key: usize, hash: i32): usize {
+  const t = setTable(s);
+  insertAt = 0;
+  if (!t) return 0;
+  const mask = setMask(s);
+  let perturb = <u32>hash;
+  let i = <u32>hash & mask;
+  while (true) {
+    const e = t + (<usize>i << 3);
+    const k = load<u32>(e, 4);
+    if (k == 0) { if (!insertAt) insertAt = e; return 0; }
+    if (k == DUMMY) { if (!insertAt) insertAt = e; }
+    else if (k == <u32>key) return e;
+    else if (load<i32>(e) == hash) {
+      const c = objEq(k, key);
+      if (c < 0) return 1;
+      if (c) return e;
+    }
+    perturb >>= 5;
+    i = (i * 5 + perturb + 1) & mask;
+  }
+}
+
+function resize(s: usize, minUsed: u32): bool {
+  let size: u32 = 8;
+  while (size * 3 <= minUsed * 5) size <<= 1;
+  const t = objMalloc(<usize>size << 3);
+  if (!t) return false;
+  memory.fill(t, 0, <usize>size << 3);
+  const old = setTable(s), oldSize = old ? setMask(s) + 1 : 0;
+  const mask = size - 1;
+  for (let j: u32 = 0; j < oldSize; j++) {
+    const e = old + (<usize>j << 3);
+    const k = load<u32>(e, 4);
+    if (k <= DUMMY) continue;
+    const h = load<i32>(e);
+    let perturb = <u32>h;
+    let i = <u32>h & mask;
+    while (load<u32>(t + (<usize>i << 3), 4)) { perturb >>= 5; i = (i * 5 + perturb + 1) & mask; }
+    store<u64>(t + (<usize>i << 3), load<u64>(e));
+  }
+  if (old) objFree(old);
+  store<u32>(s, t, 20);
+  store<u32>(s, size - 1, 16);
+  store<u32>(s, <u32>setUsed(s), 12);
+  return true;
+}
+
+/** set.add: 1 added, 2 already there, 0 on error (unhashable, memory). */
+export function setAdd(s: usize, key: usize): i32 {
+  const h64 = hashOf(key);
+  if (h64 == -1) return 0;
+  const hash = <i32>h64;
+  let e = lookup(s, key, hash);
+  if (e == 1) return 0;
+  if (e) return 2;
+  const used = <u32>setUsed(s);
+  if (!setTable(s) || (setFill(s) + 1) * 5 >= (setMask(s) + 1) * 3) {
+    if (!resize(s, used > 50000 ? (used + 1) * 2 : (used + 1) * 4)) { fail(ERR_MEMORY); return 0; }
+    lookup(s, key, hash);
+  }
+  e = insertAt;
+  if (load<u32>(e, 4) == 0) store<u32>(s, setFill(s) + 1, 12);
+  incref(key);
+  store<i32>(e, hash);
+  store<u32>(e, key, 4);
+  store<i32>(s, used + 1, 8);
+  return 1;
+}
+
+/** key in s: 1, 0, or -1 on error. */
+export function setHas(s: usize, key: usize): i32 {
+  const h64 = hashOf(key);
+  if (h64 == -1) return -1;
+  const e = lookup(s, key, <i32>h64);
+  return e == 1 ? -1 : e ? 1 : 0;
+}
+
+/** set.discard: 1 removed, 2 absent, 0 on error. The key is dropped after. */
+export function setDiscard(s: usize, key: usize): i32 {
+  const h64 = hashOf(key);
+  if (h64 == -1) return 0;
+  const e = lookup(s, key, <i32>h64);
+  if (e == 1) return 0;
+  if (!e) return 2;
+  const old = load<u32>(e, 4);
+  store<u32>(e, DUMMY, 4);
+  store<i32>(s, setUsed(s) - 1, 8);
+  decref(old);
+  return 1;
+}
+
+/** set.clear(): detach the table, then drop the keys in table order. */
+export function setClear(s: usize): void {
+  const t = setTable(s), size = t ? setMask(s) + 1 : 0;
+  store<i32>(s, 0, 8);
+  store<u32>(s, 0, 12);
+  store<u32>(s, 0, 16);
+  store<u32>(s, 0, 20);
+  for (let j: u32 = 0; j < size; j++) {
+    const k = load<u32>(t + (<usize>j << 3), 4);
+    if (k > DUMMY) decref(k);
+  }
+  if (t) objFree(t);
+}
+
+/** The first table position >= pos holding a key, or -1. */
+export function setNext(s: usize, pos: i32): i32 {
+  const t = setTable(s);
+  if (!t || pos < 0) return -1;
+  const size = <i32>setMask(s) + 1;
+  for (let i = pos; i < size; i++) if (load<u32>(t + (<usize>i << 3), 4) > DUMMY) return i;
+  return -1;
+}
+
+export function setEntryKey(s: usize, i: i32): usize { return load<u32>(setTable(s) + (<usize>i << 3), 4); }
+
+/** frozenset's hash: an order-independent mix of the element hashes, cached. */
+export function frozensetHash(s: usize): i64 {
+  let h = load<i32>(s, 24);
+  if (h != -1) return h;
+  let acc: u64 = 0;
+  const t = setTable(s), size = t ? setMask(s) + 1 : 0;
+  for (let j: u32 = 0; j < size; j++) {
+    const e = t + (<usize>j << 3);
+    if (load<u32>(e, 4) <= DUMMY) continue;
+    let x = <u64><u32>load<i32>(e);
+    x = (x ^ (x << 16) ^ 89869747) * 3644798167;   // spread the bits of each hash
+    acc ^= x;
+  }
+  acc ^= (<u64>setUsed(s) + 1) * 1927868237;
+  acc = acc * 69069 + 907133923;
+  h = <i32>(acc ^ (acc >> 32));
+  if (h == -1) h = 590923713;
+  store<i32>(s, h, 24);
+  return h;
+}
+
+export function setFinish(s: usize): void {
+  const t = setTable(s);
+  if (t) objFree(t);
+  freeGCObject(s);
+}
+
+export function setSizeof(s: usize): usize {
+  return GC_HEAD + 32 + (setTable(s) ? (<usize>setMask(s) + 1) << 3 : 0);
+}
+

@@ -1,0 +1,1190 @@
+/**
+ * The object API's host half: handles (Ref), conversions between JS values and
+ * heap objects, Python's repr, deep copies to JS, host-defined classes.
+ *
+ * The engine (assembly/object/) owns the objects: hashing, equality, reference
+ * counts and deallocation all happen there. This file validates arguments, turns
+ * JS values into objects and back, and turns the engine's error codes into the
+ * PyError family. A failed operation changes nothing: temporary objects made from
+ * JS primitives are released whatever happens.
+ */
+import type { Engine } from "./engine.js";
+import {
+  PyAttributeError, PyBufferError, PyError, PyIndexError, PyKeyError, PyMemoryError, PyRecursionError,
+  PyReferenceError, PyRuntimeError, PyTypeError, PyValueError,
+} from "./errors.js";
+
+/** Type ids (assembly/object/header.ts). */
+export const T = {
+  NONE: 1, BOOL: 2, INT: 3, FLOAT: 4, STR: 5, BYTES: 6, BYTEARRAY: 7, TUPLE: 8, LIST: 9, DICT: 10,
+  SET: 11, FROZENSET: 12, MEMORYVIEW: 13,
+} as const;
+export const FIRST_CLASS = 32;
+const TYPE_NAMES = [
+  "", "NoneType", "bool", "int", "float", "str", "bytes", "bytearray", "tuple", "list", "dict", "set",
+  "frozenset", "memoryview",
+];
+// engine error codes (ERR_* in assembly/object/header.ts)
+const ERR_MEMORY = 1, ERR_INDEX = 2, ERR_KEY = 3, ERR_UNHASHABLE = 4, ERR_BUFFER = 5, ERR_RECURSION = 6, ERR_TYPE = 7;
+// class flags (TF_* in assembly/object/header.ts)
+const TF_SLOTS = 4, TF_DEL = 8, TF_LEGACY_DEL = 16, TF_WEAKREF = 32;
+
+/** The refcount that sys.getrefcount reports for immortal objects (2**32 - 1). */
+export const IMMORTAL_REFCNT = 0xffffffff;
+
+/** What an API accepts where Python accepts an object: a handle or a JS primitive. */
+export type PyValue = Ref | null | boolean | number | bigint | string;
+/** What heap.from accepts (deeply). */
+export type JSLike = PyValue | Uint8Array | JSLike[] | Map<JSLike, JSLike> | Set<JSLike> | { [k: string]: JSLike } | undefined;
+/** What toJS returns. */
+export type JSValue = null | boolean | number | bigint | string | Uint8Array | JSValue[] | Map<JSValue, JSValue> | Set<JSValue> | { [k: string]: JSValue };
+
+export interface ClassOptions {
+  /** __slots__: instances hold exactly these attributes ("__weakref__" makes them weakly referenceable). */
+  slots?: string[];
+  /** __del__ (tp_finalize): called with a borrowed handle before the instance is freed. */
+  del?: (self: Ref) => void;
+  /** A legacy tp_del finalizer (the collector issue gives it its semantics). */
+  legacyDel?: (self: Ref) => void;
+}
+
+const HANDLE_OWNED = 0, HANDLE_RELEASED = 1, HANDLE_BORROWED = 2, HANDLE_PERMANENT = 3;
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** UTF-8 length of a JS string as TextEncoder writes it (lone surrogates become U+FFFD). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * A host-defined class. `new(attrs?)` makes an instance; slotted classes accept only
+ * their slots' names.
+ */
+export class PyClass {
+  /** @internal slot name -> index */
+  readonly slotIndex: Map<string, number> | undefined;
+  constructor(
+    private readonly objects: Objects,
+    /** The class's name (the type name of its instances). */
+    readonly name: string,
+    /** The engine's type id of the class. */
+    readonly id: number,
+    /** __slots__ (without "__weakref__"), or undefined for a class whose instances take any attribute. */
+    readonly slots: readonly string[] | undefined,
+    /** Do instances accept weak references (the collector issue uses this)? */
+    readonly weakrefable: boolean,
+    /** @internal */ readonly del: ((self: Ref) => void) | undefined,
+    /** @internal */ readonly legacyDel: ((self: Ref) => void) | undefined,
+  ) {
+    this.slotIndex = slots ? new Map(slots.map((s, i) => [s, i])) : undefined;
+  }
+
+  /** A new instance, with the given attributes set in order. */
+  new(attrs?: Record<string, PyValue>): Ref {
+    const o = this.objects;
+    const x = o.engine.exports;
+    if (attrs !== undefined && (attrs === null || typeof attrs !== "object" || attrs instanceof Ref)) {
+      throw new PyTypeError(`${this.name}.new() takes an object of attributes, not ${describe(attrs)}`);
+    }
+    const entries = attrs ? Object.entries(attrs) : [];
+    for (const [k] of entries) o.checkAttrName(this, k, "set");
+    const id = o.alloc(() => x.inst_new(this.id));
+    const ref = o.wrap(id);
+    try {
+      for (const [k, v] of entries) ref.setattr(k, v);
+    } catch (e) {
+      ref.release();
+      throw e;
+    }
+    return ref;
+  }
+
+  toString(): string {
+    return `<class '${this.name}'>`;
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (v instanceof Ref) return `'${v.type}'`;
+  if (Array.isArray(v)) return "an Array";
+  return typeof v;
+}
+
+/** @internal Per-heap object state: the engine, classes, attribute names, scopes. */
+export class Objects {
+  readonly classes = new Map<number, PyClass>();
+  readonly names = new Map<string, number>();
+  scopes: Ref[][] = [];
+  none!: Ref;
+  true!: Ref;
+  false!: Ref;
+  #engine: () => Engine;
+  /** Where exceptions from del hooks go (heap.sys.unraisablehook). */
+  unraisable: (err: unknown, obj: Ref | undefined, where: string) => void = () => {};
+
+  constructor(engine: () => Engine) {
+    this.#engine = engine;
+    const x = this.engine.exports;
+    this.none = new Ref(this, x.none_obj(), HANDLE_PERMANENT);
+    this.true = new Ref(this, x.true_obj(), HANDLE_PERMANENT);
+    this.false = new Ref(this, x.false_obj(), HANDLE_PERMANENT);
+    this.engine.onDel = (id, kind) => this.runDel(id, kind);
+  }
+
+  get engine(): Engine {
+    return this.#engine();
+  }
+
+  // ---- errors -----------------------------------------------------------------
+  typeName(id: number): string {
+    const t = this.engine.exports.obj_type(id);
+    return t >= FIRST_CLASS ? (this.classes.get(t)?.name ?? `class#${t}`) : TYPE_NAMES[t] ?? `type#${t}`;
+  }
+
+  /** The PyError for the engine's last error. */
+  error(what: string): PyError {
+    const x = this.engine.exports;
+    const kind = x.last_error();
+    const t = x.last_error_type();
+    x.clear_error();
+    switch (kind) {
+      case ERR_MEMORY: return new PyMemoryError(`${what}: heap memory exhausted`);
+      case ERR_INDEX: return new PyIndexError(what);
+      case ERR_KEY: return new PyKeyError(what);
+      case ERR_UNHASHABLE: return new PyTypeError(`unhashable type: '${t >= FIRST_CLASS ? this.classes.get(t)?.name : TYPE_NAMES[t]}'`);
+      case ERR_BUFFER: return new PyBufferError(`${what}: Existing exports of data: object cannot be re-sized`);
+      case ERR_RECURSION: return new PyRecursionError(`${what}: maximum recursion depth exceeded in comparison`);
+      case ERR_TYPE: return new PyTypeError(`${what}: unsupported type '${TYPE_NAMES[t] ?? t}'`);
+      default: return new PyError(`${what} failed`);
+    }
+  }
+
+  /** Runs an engine call that allocates: 0 or a refused grow becomes PyMemoryError. */
+  alloc(f: () => number, what = "allocation"): number {
+    let id: number;
+    try {
+      id = f();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) throw new PyMemoryError(`${what}: the engine refused to grow memory (${e.message})`);
+      throw e;
+    }
+    if (!id) throw this.error(what);
+    return id >>> 0;
+  }
+
+  // ---- JS -> objects (new references) ---------------------------------------------
+  newInt(v: number | bigint): number {
+    const x = this.engine.exports;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) throw new PyValueError(`cannot convert float ${Number.isNaN(v) ? "NaN" : "infinity"} to integer`);
+      if ((v | 0) === v) return x.int_from_i32(v) >>> 0;
+      return this.alloc(() => x.int_from_f64(Math.trunc(v)), "int");
+    }
+    if (typeof v !== "bigint") throw new PyTypeError(`int() argument must be a number or bigint, not ${describe(v)}`);
+    if (v >= -(2n ** 63n) && v < 2n ** 63n) return this.alloc(() => x.int_from_i64(v), "int");
+    const neg = v < 0n;
+    let m = neg ? -v : v;
+    const digits: number[] = [];
+    while (m > 0n) {
+      digits.push(Number(m & 0xffffffffn));
+      m >>= 32n;
+    }
+    const e = this.engine;
+    const p = this.alloc(() => e.exports.mem_malloc(digits.length * 4), "int");
+    try {
+      e.u32.set(digits, p >>> 2);
+      return this.alloc(() => e.exports.int_from_digits(p, digits.length, neg ? 1 : 0), "int");
+    } finally {
+      e.exports.mem_free(p);
+    }
+  }
+
+  newFloat(v: number): number {
+    if (typeof v !== "number") throw new PyTypeError(`float() argument must be a number, not ${describe(v)}`);
+    const x = this.engine.exports;
+    return this.alloc(() => x.float_new(v), "float");
+  }
+
+  newStr(s: string): number {
+    if (typeof s !== "string") throw new PyTypeError(`str() argument must be a string, not ${describe(s)}`);
+    const e = this.engine;
+    const n = utf8Length(s);
+    const id = this.alloc(() => e.exports.str_alloc(T.STR, n), "str");
+    if (n) enc.encodeInto(s, e.u8.subarray(id + 16, id + 16 + n));
+    return id;
+  }
+
+  newBytes(data: unknown, type: number = T.BYTES): number {
+    const u8 = toBytes(data);
+    const e = this.engine;
+    const id = type === T.BYTES
+      ? this.alloc(() => e.exports.str_alloc(T.BYTES, u8.length), "bytes")
+      : this.alloc(() => e.exports.bytearray_new(u8.length), "bytearray");
+    if (u8.length) e.u8.set(u8, type === T.BYTES ? id + 16 : e.u32[(id + 16) >>> 2]);
+    return id;
+  }
+
+  /** A new reference for a JS primitive (or a dup of a handle's object). */
+  fromPrimitive(v: PyValue): number {
+    const x = this.engine.exports;
+    switch (typeof v) {
+      case "boolean": return v ? x.true_obj() : x.false_obj();
+      case "number": return Number.isInteger(v) ? this.newInt(v) : this.newFloat(v);
+      case "bigint": return this.newInt(v);
+      case "string": return this.newStr(v);
+      case "object":
+        if (v === null) return x.none_obj();
+        if (v instanceof Ref) {
+          const id = this.own(v);
+          x.obj_incref(id);
+          return id;
+        }
+    }
+    throw new PyTypeError(`cannot convert ${describe(v)} to a Python object`);
+  }
+
+  /** The id of a live handle of this heap. */
+  own(r: Ref): number {
+    if (r._objects !== this) throw new PyValueError(`handle ${r} belongs to another heap`);
+    if (r._state === HANDLE_RELEASED) throw new PyReferenceError("this handle was released");
+    return r._id;
+  }
+
+  /**
+   * Runs f with borrowed ids for the given values: handles pass their object, JS
+   * primitives become temporary objects released afterwards, whatever happens.
+   */
+  with<R>(values: PyValue[], f: (...ids: number[]) => R): R {
+    const x = this.engine.exports;
+    const ids: number[] = [];
+    const temps: number[] = [];
+    try {
+      for (const v of values) {
+        if (v instanceof Ref) ids.push(this.own(v));
+        else {
+          const id = this.fromPrimitive(v);
+          temps.push(id);
+          ids.push(id);
+        }
+      }
+      return f(...ids);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) throw new PyMemoryError(`the engine refused to grow memory (${e.message})`);
+      throw e;
+    } finally {
+      for (const t of temps) x.obj_decref(t);
+    }
+  }
+
+  /** A handle owning the new reference `id`. */
+  wrap(id: number): Ref {
+    const r = new Ref(this, id, HANDLE_OWNED);
+    const s = this.scopes.length;
+    if (s) this.scopes[s - 1].push(r);
+    return r;
+  }
+
+  /** A handle owning a new reference to a borrowed id. */
+  wrapBorrowed(id: number): Ref {
+    this.engine.exports.obj_incref(id);
+    return this.wrap(id);
+  }
+
+  // ---- classes ----------------------------------------------------------------------
+  defineClass(name: string, options: ClassOptions = {}): PyClass {
+    if (typeof name !== "string" || !IDENT.test(name)) throw new PyValueError(`class name must be an identifier, not ${JSON.stringify(name)}`);
+    if (options === null || typeof options !== "object") throw new PyTypeError("defineClass options must be an object");
+    const { slots, del, legacyDel } = options;
+    if (del !== undefined && typeof del !== "function") throw new PyTypeError("del must be a function");
+    if (legacyDel !== undefined && typeof legacyDel !== "function") throw new PyTypeError("legacyDel must be a function");
+    let own: string[] | undefined;
+    let weak = slots === undefined;
+    if (slots !== undefined) {
+      if (!Array.isArray(slots)) throw new PyTypeError("slots must be an array of attribute names");
+      own = [];
+      for (const s of slots) {
+        if (typeof s !== "string" || !IDENT.test(s)) throw new PyTypeError(`__slots__ items must be identifiers, not ${JSON.stringify(s)}`);
+        if (s === "__dict__") throw new PyValueError("'__dict__' in slots is not supported: leave slots out for a class that takes any attribute");
+        if (s === "__weakref__") {
+          if (weak) throw new PyTypeError("__weakref__ slot disallowed: we already got one");
+          weak = true;
+          continue;
+        }
+        if (own.includes(s)) throw new PyValueError(`duplicate slot name '${s}'`);
+        own.push(s);
+      }
+    }
+    const flags = (own ? TF_SLOTS : 0) | (del ? TF_DEL : 0) | (legacyDel ? TF_LEGACY_DEL : 0) | (weak ? TF_WEAKREF : 0);
+    const x = this.engine.exports;
+    const id = x.class_define(flags, own ? own.length : 0);
+    if (!id) throw new PyMemoryError(`cannot define class ${name}: the heap's class table is full`);
+    const cls = new PyClass(this, name, id, own ? Object.freeze(own) : undefined, weak, del, legacyDel);
+    this.classes.set(id, cls);
+    return cls;
+  }
+
+  /** The immortal interned str id of an attribute name. */
+  nameId(name: string): number {
+    let id = this.names.get(name);
+    if (id === undefined) {
+      const x = this.engine.exports;
+      id = this.alloc(() => x.str_intern_immortal(this.newStr(name)), "attribute name");
+      this.names.set(name, id);
+    }
+    return id;
+  }
+
+  checkAttrName(cls: PyClass, name: unknown, op: string): number {
+    if (typeof name !== "string") throw new PyTypeError(`attribute name must be string, not ${describe(name)}`);
+    if (cls.slotIndex) {
+      const i = cls.slotIndex.get(name);
+      if (i === undefined) {
+        throw new PyAttributeError(op === "set" ? `'${cls.name}' object has no attribute '${name}' and no __dict__ for setting new attributes` : `'${cls.name}' object has no attribute '${name}'`);
+      }
+      return i;
+    }
+    if (!IDENT.test(name)) throw new PyValueError(`attribute name must be an identifier, not ${JSON.stringify(name)}`);
+    return -1;
+  }
+
+  runDel(id: number, kind: number): void {
+    const cls = this.classes.get(this.engine.exports.obj_type(id));
+    const hook = kind === 0 ? cls?.del : cls?.legacyDel;
+    if (!hook) return;
+    const self = new Ref(this, id, HANDLE_BORROWED);
+    try {
+      hook(self);
+    } catch (err) {
+      try {
+        this.unraisable(err, self, `Exception ignored in: ${kind === 0 ? "del" : "legacyDel"} of ${self.repr()}`);
+      } catch {
+        // the hook itself failed: nothing may escape into the engine
+      }
+    } finally {
+      self._state = HANDLE_RELEASED;
+    }
+  }
+
+  // ---- objects -> JS ------------------------------------------------------------------
+  readInt(id: number): number | bigint {
+    const e = this.engine;
+    const n = e.i32[(id + 8) >>> 2];
+    const a = Math.abs(n);
+    if (a === 0) return 0;
+    const base = (id + 12) >>> 2;
+    if (a === 1) return n < 0 ? -e.u32[base] : e.u32[base];
+    if (a === 2) {
+      const v = e.u32[base + 1] * 2 ** 32 + e.u32[base];
+      if (v <= Number.MAX_SAFE_INTEGER) return n < 0 ? -v : v;
+    }
+    let r = 0n;
+    for (let i = a - 1; i >= 0; i--) r = (r << 32n) | BigInt(e.u32[base + i]);
+    return n < 0 ? -r : r;
+  }
+
+  readStr(id: number): string {
+    const e = this.engine;
+    const n = e.u32[(id + 8) >>> 2];
+    return n ? dec.decode(e.u8.subarray(id + 16, id + 16 + n)) : "";
+  }
+
+  /** The bytes of a bytes, bytearray or memoryview, as a view of wasm memory (not a copy). */
+  bytesView(id: number): Uint8Array {
+    const e = this.engine;
+    const t = e.exports.obj_type(id);
+    const w = (id + 8) >>> 2;
+    if (t === T.BYTES) return e.u8.subarray(id + 16, id + 16 + e.u32[w]);
+    if (t === T.BYTEARRAY) return e.u8.subarray(e.u32[w + 2], e.u32[w + 2] + e.u32[w]);
+    // memoryview: base, data, length, flags
+    if (e.u32[w + 3] & 1) throw new PyValueError("operation forbidden on released memoryview object");
+    return e.u8.subarray(e.u32[w + 1], e.u32[w + 1] + e.u32[w + 2]);
+  }
+
+  /** Borrowed children of a container, in Python's iteration order. */
+  children(id: number): number[] {
+    const x = this.engine.exports;
+    const t = x.obj_type(id);
+    const out: number[] = [];
+    if (t === T.TUPLE || t === T.LIST) {
+      const n = this.engine.i32[(id + 8) >>> 2];
+      for (let i = 0; i < n; i++) out.push(t === T.TUPLE ? x.tuple_get(id, i) >>> 0 : x.list_get(id, i) >>> 0);
+    } else if (t === T.DICT) {
+      for (let p = x.dict_next(id, 0); p >= 0; p = x.dict_next(id, p + 1)) out.push(x.dict_key_at(id, p) >>> 0, x.dict_value_at(id, p) >>> 0);
+    } else if (t === T.SET || t === T.FROZENSET) {
+      for (let p = x.set_next(id, 0); p >= 0; p = x.set_next(id, p + 1)) out.push(x.set_key_at(id, p) >>> 0);
+    }
+    return out;
+  }
+
+  /** Instance attributes as [name, borrowed id] in order (unset slots left out). */
+  attributes(id: number): [string, number][] {
+    const x = this.engine.exports;
+    const cls = this.classes.get(x.obj_type(id))!;
+    const out: [string, number][] = [];
+    if (cls.slots) {
+      cls.slots.forEach((s, i) => {
+        const v = x.slot_get(id, i) >>> 0;
+        if (v) out.push([s, v]);
+      });
+      x.clear_error();
+    } else {
+      const n = x.attr_count(id);
+      for (let i = 0; i < n; i++) out.push([this.readStr(x.attr_name(id, i) >>> 0), x.attr_value(id, i) >>> 0]);
+    }
+    return out;
+  }
+
+  /** Deep copy to plain JS, iteratively; shared and cyclic objects map to one JS value. */
+  toJS(root: number): JSValue {
+    const x = this.engine.exports;
+    const memo = new Map<number, JSValue>();
+    const work: [number, JSValue][] = [];
+    const convert = (id: number): JSValue => {
+      const t = x.obj_type(id);
+      switch (t) {
+        case T.NONE: return null;
+        case T.BOOL: return id === x.true_obj();
+        case T.INT: return this.readInt(id);
+        case T.FLOAT: return this.engine.f64[(id + 8) >>> 3];
+        case T.STR: return this.readStr(id);
+        case T.BYTES:
+        case T.BYTEARRAY: return this.bytesView(id).slice();
+        case T.MEMORYVIEW: return this.bytesView(id).slice();
+      }
+      const seen = memo.get(id);
+      if (seen !== undefined) return seen;
+      let v: JSValue;
+      if (t === T.TUPLE || t === T.LIST) v = [];
+      else if (t === T.DICT) v = new Map();
+      else if (t === T.SET || t === T.FROZENSET) v = new Set();
+      else v = {};
+      memo.set(id, v);
+      work.push([id, v]);
+      return v;
+    };
+    const result = convert(root);
+    while (work.length) {
+      const [id, v] = work.pop()!;
+      if (Array.isArray(v)) for (const c of this.children(id)) v.push(convert(c));
+      else if (v instanceof Map) {
+        const c = this.children(id);
+        for (let i = 0; i < c.length; i += 2) v.set(convert(c[i]), convert(c[i + 1]));
+      } else if (v instanceof Set) for (const c of this.children(id)) v.add(convert(c));
+      else for (const [k, c] of this.attributes(id)) (v as Record<string, JSValue>)[k] = convert(c);
+    }
+    return result;
+  }
+
+  /** Python's repr, iteratively; a container met again inside itself prints as [...], {...}, (...). */
+  repr(root: number): string {
+    const x = this.engine.exports;
+    const out: string[] = [];
+    const active = new Set<number>();
+    type Task = number | string | { leave: number };
+    const stack: Task[] = [root];
+    while (stack.length) {
+      const task = stack.pop()!;
+      if (typeof task === "string") { out.push(task); continue; }
+      if (typeof task === "object") { active.delete(task.leave); continue; }
+      const id = task;
+      const t = x.obj_type(id);
+      switch (t) {
+        case T.NONE: out.push("None"); continue;
+        case T.BOOL: out.push(id === x.true_obj() ? "True" : "False"); continue;
+        case T.INT: out.push(String(this.readInt(id))); continue;
+        case T.FLOAT: out.push(floatRepr(this.engine.f64[(id + 8) >>> 3])); continue;
+        case T.STR: out.push(strRepr(this.readStr(id))); continue;
+        case T.BYTES: out.push(bytesRepr(this.bytesView(id))); continue;
+        case T.BYTEARRAY: out.push(`bytearray(${bytesRepr(this.bytesView(id))})`); continue;
+        case T.MEMORYVIEW: {
+          const released = this.engine.u32[(id + 20) >>> 2] & 1;
+          out.push(`<${released ? "released " : ""}memory at 0x${id.toString(16)}>`);
+          continue;
+        }
+      }
+      const [open, close, recursive] =
+        t === T.LIST ? ["[", "]", "[...]"] :
+        t === T.TUPLE ? ["(", ")", "(...)"] :
+        t === T.DICT ? ["{", "}", "{...}"] :
+        t === T.SET ? ["{", "}", "set(...)"] :
+        t === T.FROZENSET ? ["frozenset({", "})", "frozenset(...)"] : ["", "", ""];
+      if (!open) {
+        out.push(`<${this.typeName(id)} object at 0x${id.toString(16)}>`);
+        continue;
+      }
+      if (active.has(id)) { out.push(recursive); continue; }
+      const kids = this.children(id);
+      if (kids.length === 0) {
+        out.push(t === T.SET ? "set()" : t === T.FROZENSET ? "frozenset()" : open + close);
+        continue;
+      }
+      active.add(id);
+      const tasks: Task[] = [open];
+      if (t === T.DICT) {
+        for (let i = 0; i < kids.length; i += 2) {
+          if (i) tasks.push(", ");
+          tasks.push(kids[i], ": ", kids[i + 1]);
+        }
+      } else {
+        kids.forEach((k, i) => {
+          if (i) tasks.push(", ");
+          tasks.push(k);
+        });
+        if (t === T.TUPLE && kids.length === 1) tasks.push(",");
+      }
+      tasks.push(close, { leave: id });
+      for (let i = tasks.length - 1; i >= 0; i--) stack.push(tasks[i]);
+    }
+    return out.join("");
+  }
+
+  // ---- heap.from: deep conversion, iteratively -----------------------------------------
+  from(value: JSLike): Ref {
+    const x = this.engine.exports;
+    if (value === undefined) throw new PyTypeError("cannot convert undefined to a Python object");
+    const memo = new Map<object, number>();
+    type Job = { id: number; js: unknown };
+    const jobs: Job[] = [];
+    // a new reference for v; containers are created empty and filled by a job
+    const make = (v: unknown): number => {
+      if (v === null || typeof v !== "object" || v instanceof Ref) {
+        if (v === undefined) throw new PyTypeError("cannot convert undefined to a Python object");
+        return this.fromPrimitive(v as PyValue);
+      }
+      if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return this.newBytes(v);
+      const seen = memo.get(v);
+      if (seen !== undefined) {
+        x.obj_incref(seen);
+        return seen;
+      }
+      let id: number;
+      if (Array.isArray(v)) id = this.alloc(() => x.list_new(v.length), "list");
+      else if (v instanceof Map) id = this.alloc(() => x.dict_new(), "dict");
+      else if (v instanceof Set) id = this.alloc(() => x.set_new(0), "set");
+      else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) id = this.alloc(() => x.dict_new(), "dict");
+      else throw new PyTypeError(`cannot convert ${(v as object).constructor?.name ?? "object"} to a Python object`);
+      memo.set(v, id);
+      jobs.push({ id, js: v });
+      return id;
+    };
+    const root = make(value);
+    try {
+      while (jobs.length) {
+        const { id, js } = jobs.pop()!;
+        const put = (k: number | undefined, v: number) => {
+          try {
+            const t = x.obj_type(id);
+            const ok = t === T.LIST ? x.list_append(id, v) : t === T.SET ? x.set_add(id, v) : x.dict_set(id, k!, v);
+            if (!ok) throw this.error("from");
+          } finally {
+            x.obj_decref(v);
+            if (k !== undefined) x.obj_decref(k);
+          }
+        };
+        if (Array.isArray(js)) for (const item of js) put(undefined, make(item));
+        else if (js instanceof Set) for (const item of js) put(undefined, make(item));
+        else if (js instanceof Map) {
+          for (const [k, v] of js) {
+            const kid = make(k);
+            let vid: number;
+            try { vid = make(v); } catch (e) { x.obj_decref(kid); throw e; }
+            put(kid, vid);
+          }
+        } else {
+          for (const [k, v] of Object.entries(js as object)) {
+            const kid = this.newStr(k);
+            let vid: number;
+            try { vid = make(v); } catch (e) { x.obj_decref(kid); throw e; }
+            put(kid, vid);
+          }
+        }
+      }
+    } catch (e) {
+      // every container made so far hangs from root (or from a container that does)
+      x.obj_decref(root);
+      if (e instanceof WebAssembly.RuntimeError) throw new PyMemoryError(`from: the engine refused to grow memory (${e.message})`);
+      throw e;
+    }
+    return this.wrap(root);
+  }
+}
+
+function toBytes(data: unknown): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (Array.isArray(data)) {
+    for (const b of data) if (!Number.isInteger(b) || b < 0 || b > 255) throw new PyValueError("bytes must be in range(0, 256)");
+    return Uint8Array.from(data);
+  }
+  throw new PyTypeError(`cannot convert ${describe(data)} to bytes: pass a Uint8Array, an ArrayBuffer or an array of byte values`);
+}
+
+/** Python's float repr: the shortest round-trip digits, fixed between 1e-4 and 1e16. */
+export function floatRepr(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  if (v === 0) return Object.is(v, -0) ? "-0.0" : "0.0";
+  const [mant, expText] = v.toExponential().split("e");
+  const exp = Number(expText);
+  const neg = mant.startsWith("-");
+  const digits = mant.replace("-", "").replace(".", "");
+  let s: string;
+  if (exp >= -4 && exp < 16) {
+    if (exp < 0) s = "0." + "0".repeat(-exp - 1) + digits;
+    else if (digits.length <= exp + 1) s = digits + "0".repeat(exp + 1 - digits.length) + ".0";
+    else s = digits.slice(0, exp + 1) + "." + digits.slice(exp + 1);
+  } else {
+    const m = digits.length > 1 ? digits[0] + "." + digits.slice(1) : digits;
+    s = `${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  return neg ? "-" + s : s;
+}
+
+function strRepr(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = q;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === q || ch === "\\") out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
+    else if (c >= 0x80 && c < 0xa0) out += "\\x" + c.toString(16).padStart(2, "0");
+    else out += ch;
+  }
+  return out + q;
+}
+
+function bytesRepr(b: Uint8Array): string {
+  let hasSingle = false, hasDouble = false;
+  for (const c of b) { if (c === 0x27) hasSingle = true; else if (c === 0x22) hasDouble = true; }
+  const q = hasSingle && !hasDouble ? '"' : "'";
+  let out = "b" + q;
+  for (const c of b) {
+    if (c === q.charCodeAt(0) || c === 0x5c) out += "\\" + String.fromCharCode(c);
+    else if (c === 0x0a) out += "\\n";
+    else if (c === 0x0d) out += "\\r";
+    else if (c === 0x09) out += "\\t";
+    else if (c < 0x20 || c >= 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
+    else out += String.fromCharCode(c);
+  }
+  return out + q;
+}
+
+function checkIndex(i: unknown, what: string): number {
+  if (typeof i !== "number" || !Number.isInteger(i)) throw new PyTypeError(`${what} indices must be integers, not ${describe(i)}`);
+  return i;
+}
+
+/** Clamps an integer index to the engine's i32 without changing what it means. */
+function i32Index(i: number): number {
+  return i > 0x7fffffff ? 0x7fffffff : i < -0x80000000 ? -0x80000000 : i;
+}
+
+/**
+ * A handle: one reference to one heap object, like a Python variable.
+ * `release()` (or `using`) drops it; `dup()` makes another.
+ *
+ * One class serves every type; methods a type does not have throw PyTypeError,
+ * as Python raises AttributeError/TypeError at run time.
+ */
+export class Ref {
+  /** @internal */ _objects: Objects;
+  /** @internal */ _id: number;
+  /** @internal */ _state: number;
+
+  /** @internal */
+  constructor(objects: Objects, id: number, state: number) {
+    this._objects = objects;
+    this._id = id;
+    this._state = state;
+  }
+
+  /** @internal The object's id, checking that the handle is live and the heap open. */
+  get _live(): number {
+    if (this._state === HANDLE_RELEASED) throw new PyReferenceError("this handle was released");
+    this._objects.engine; // throws when the heap is closed
+    return this._id;
+  }
+
+  /** id(): the object's address in the heap. */
+  get id(): number {
+    return this._live;
+  }
+
+  /** The Python type name ("list", "int", a class name...). */
+  get type(): string {
+    return this._objects.typeName(this._live);
+  }
+
+  /** Is this handle still usable? */
+  get alive(): boolean {
+    return this._state !== HANDLE_RELEASED && !!this._objects.engine;
+  }
+
+  /** Drops this handle's reference; the object is freed if it was the last. Idempotent. */
+  release(): void {
+    if (this._state === HANDLE_RELEASED || this._state === HANDLE_PERMANENT) return;
+    const owned = this._state === HANDLE_OWNED;
+    this._state = HANDLE_RELEASED;
+    if (owned) {
+      const x = this._objects.engine.exports;
+      if (x.obj_type(this._id) === T.MEMORYVIEW) x.memoryview_release(this._id);
+      x.obj_decref(this._id);
+    }
+  }
+
+  [Symbol.dispose](): void {
+    if (this._state === HANDLE_RELEASED) return;
+    try {
+      this.release();
+    } catch (e) {
+      if (!(e instanceof PyReferenceError)) throw e; // heap already closed: nothing to drop
+    }
+  }
+
+  /** A second handle to the same object (one more reference). */
+  dup(): Ref {
+    return this._objects.wrapBorrowed(this._live);
+  }
+
+  /** Python's `is`: the same object. JS primitives compare as the objects they convert to. */
+  is(other: PyValue): boolean {
+    const id = this._live;
+    return this._objects.with([other], (o) => o === id);
+  }
+
+  /** A deep copy as plain JS (see README: int -> number or bigint, dict -> Map...). */
+  toJS(): JSValue {
+    return this._objects.toJS(this._live);
+  }
+
+  /** Python's repr(). */
+  repr(): string {
+    return this._objects.repr(this._live);
+  }
+
+  toString(): string {
+    return this._state === HANDLE_RELEASED ? "<released handle>" : this.repr();
+  }
+
+  #t(): number {
+    return this._objects.engine.exports.obj_type(this._live);
+  }
+
+  #no(method: string): never {
+    throw new PyTypeError(`'${this.type}' object has no method '${method}'`);
+  }
+
+  #expect(method: string, ...types: number[]): number {
+    const id = this._live;
+    const t = this._objects.engine.exports.obj_type(id);
+    if (!types.includes(t)) this.#no(method);
+    return id;
+  }
+
+  // ---- sized ------------------------------------------------------------------------
+  /** len(): items of a sequence or mapping, bytes of a bytes-like object. */
+  get length(): number {
+    const id = this._live;
+    const e = this._objects.engine;
+    switch (e.exports.obj_type(id)) {
+      case T.TUPLE:
+      case T.LIST:
+      case T.DICT:
+      case T.SET:
+      case T.FROZENSET:
+      case T.STR:
+        if (e.exports.obj_type(id) === T.STR) return [...this._objects.readStr(id)].length;
+        return e.i32[(id + 8) >>> 2];
+      case T.BYTES:
+      case T.BYTEARRAY:
+      case T.MEMORYVIEW:
+        return this._objects.bytesView(id).length;
+    }
+    throw new PyTypeError(`object of type '${this.type}' has no len()`);
+  }
+
+  // ---- list / tuple / dict / bytes: get -------------------------------------------------------
+  /**
+   * list/tuple: item i (negative counts from the end); dict: the value for key k,
+   * undefined when absent; bytes/bytearray: byte i as a number.
+   */
+  get(key: PyValue): Ref | undefined;
+  get(i: number): Ref | number;
+  get(key: PyValue): Ref | number | undefined {
+    const o = this._objects;
+    const id = this._live;
+    const x = o.engine.exports;
+    const t = x.obj_type(id);
+    if (t === T.LIST || t === T.TUPLE) {
+      const i = i32Index(checkIndex(key, t === T.LIST ? "list" : "tuple"));
+      const v = (t === T.LIST ? x.list_get(id, i) : x.tuple_get(id, i)) >>> 0;
+      if (!v) throw o.error(`${t === T.LIST ? "list" : "tuple"} index out of range`);
+      return o.wrapBorrowed(v);
+    }
+    if (t === T.DICT) {
+      return o.with([key], (k) => {
+        const v = x.dict_get(id, k) >>> 0;
+        if (!v) {
+          if (x.last_error()) throw o.error("dict.get");
+          return undefined;
+        }
+        return o.wrapBorrowed(v);
+      });
+    }
+    if (t === T.BYTES || t === T.BYTEARRAY) {
+      const b = o.bytesView(id);
+      let i = checkIndex(key, "byte");
+      if (i < 0) i += b.length;
+      if (i < 0 || i >= b.length) throw new PyIndexError(`${t === T.BYTES ? "index" : "bytearray index"} out of range`);
+      return b[i];
+    }
+    this.#no("get");
+  }
+
+  /** list: item i = v; dict: d[k] = v; bytearray: byte i = v (0..255). */
+  set(key: PyValue, value: PyValue): void {
+    const o = this._objects;
+    const id = this._live;
+    const x = o.engine.exports;
+    const t = x.obj_type(id);
+    if (t === T.LIST) {
+      const i = i32Index(checkIndex(key, "list"));
+      o.with([value], (v) => {
+        if (!x.list_set(id, i, v)) throw o.error("list assignment index out of range");
+      });
+      return;
+    }
+    if (t === T.DICT) {
+      o.with([key, value], (k, v) => {
+        if (!x.dict_set(id, k, v)) throw o.error("dict.set");
+      });
+      return;
+    }
+    if (t === T.BYTEARRAY) {
+      let i = checkIndex(key, "bytearray");
+      if (typeof value !== "number" || !Number.isInteger(value)) throw new PyTypeError(`'${describe(value)}' object cannot be interpreted as an integer`);
+      if (value < 0 || value > 255) throw new PyValueError("byte must be in range(0, 256)");
+      const b = o.bytesView(id);
+      if (i < 0) i += b.length;
+      if (i < 0 || i >= b.length) throw new PyIndexError("bytearray index out of range");
+      b[i] = value;
+      return;
+    }
+    this.#no("set");
+  }
+
+  /** list: del l[i]; dict: del d[k] (PyKeyError when absent). */
+  delete(key: PyValue): void {
+    const o = this._objects;
+    const id = this._live;
+    const x = o.engine.exports;
+    const t = x.obj_type(id);
+    if (t === T.LIST) {
+      const i = i32Index(checkIndex(key, "list"));
+      if (!x.list_delete(id, i)) throw o.error("list assignment index out of range");
+      return;
+    }
+    if (t === T.DICT) {
+      o.with([key], (k) => {
+        if (!x.dict_delete(id, k)) throw o.error(typeof key === "string" ? strRepr(key) : key instanceof Ref ? key.repr() : String(key));
+      });
+      return;
+    }
+    this.#no("delete");
+  }
+
+  // ---- list ------------------------------------------------------------------------
+  append(value: PyValue): void {
+    const id = this.#expect("append", T.LIST);
+    const o = this._objects;
+    const x = o.engine.exports;
+    o.with([value], (v) => {
+      if (!x.list_append(id, v)) throw o.error("list.append");
+    });
+  }
+
+  /** list.extend(values); bytearray.extend(bytes). */
+  extend(values: Iterable<PyValue> | Uint8Array | ArrayBuffer): void {
+    const o = this._objects;
+    if (this.#t() === T.BYTEARRAY) {
+      const id = this._live;
+      const add = toBytes(values);
+      const copy = add.slice(); // the source may be a view of this heap's memory
+      const e = o.engine;
+      const n = o.bytesView(id).length;
+      if (!e.exports.bytearray_resize(id, n + copy.length)) throw o.error("bytearray.extend");
+      o.bytesView(id).set(copy, n);
+      return;
+    }
+    const id = this.#expect("extend", T.LIST);
+    if (values === null || typeof (values as Iterable<PyValue>)[Symbol.iterator] !== "function") throw new PyTypeError(`'${describe(values)}' object is not iterable`);
+    const items = [...(values as Iterable<PyValue>)];
+    const x = o.engine.exports;
+    // convert everything first, so that a bad item changes nothing
+    o.with(items, (...ids) => {
+      const n = o.engine.i32[(id + 8) >>> 2];
+      for (const v of ids) {
+        if (!x.list_append(id, v)) {
+          const err = o.error("list.extend");
+          while (o.engine.i32[(id + 8) >>> 2] > n) x.list_delete(id, -1);
+          throw err;
+        }
+      }
+    });
+  }
+
+  /** list.insert(i, v): i is clamped to the list, as in Python. */
+  insert(index: number, value: PyValue): void {
+    const id = this.#expect("insert", T.LIST);
+    const i = i32Index(checkIndex(index, "list"));
+    const o = this._objects;
+    const x = o.engine.exports;
+    o.with([value], (v) => {
+      if (!x.list_insert(id, i, v)) throw o.error("list.insert");
+    });
+  }
+
+  /** list.pop(i = -1): the item; its reference moves from the list to the handle. */
+  pop(index = -1): Ref {
+    const id = this.#expect("pop", T.LIST);
+    const o = this._objects;
+    const x = o.engine.exports;
+    const i = i32Index(checkIndex(index, "list"));
+    if (o.engine.i32[(id + 8) >>> 2] === 0) throw new PyIndexError("pop from empty list");
+    const v = x.list_pop(id, i) >>> 0;
+    if (!v) throw o.error("pop index out of range");
+    return o.wrap(v);
+  }
+
+  /** list/dict/set clear(). */
+  clear(): void {
+    const id = this._live;
+    const x = this._objects.engine.exports;
+    switch (x.obj_type(id)) {
+      case T.LIST: x.list_clear(id); return;
+      case T.DICT: x.dict_clear(id); return;
+      case T.SET: x.set_clear(id); return;
+    }
+    this.#no("clear");
+  }
+
+  // ---- dict --------------------------------------------------------------------------
+  /** dict: key in d; set/frozenset: v in s. An unhashable argument raises PyTypeError. */
+  has(key: PyValue): boolean {
+    const id = this._live;
+    const o = this._objects;
+    const x = o.engine.exports;
+    const t = x.obj_type(id);
+    if (t === T.DICT) {
+      return o.with([key], (k) => {
+        const v = x.dict_get(id, k);
+        if (!v && x.last_error()) throw o.error("dict.has");
+        return v !== 0;
+      });
+    }
+    if (t === T.SET || t === T.FROZENSET) {
+      return o.with([key], (k) => {
+        const r = x.set_has(id, k);
+        if (r < 0) throw o.error("set.has");
+        return r === 1;
+      });
+    }
+    this.#no("has");
+  }
+
+  /** dict.keys() as handles the caller releases. */
+  keys(): Ref[] {
+    const id = this.#expect("keys", T.DICT);
+    const c = this._objects.children(id);
+    const out: Ref[] = [];
+    for (let i = 0; i < c.length; i += 2) out.push(this._objects.wrapBorrowed(c[i]));
+    return out;
+  }
+
+  values(): Ref[] {
+    const id = this.#expect("values", T.DICT);
+    const c = this._objects.children(id);
+    const out: Ref[] = [];
+    for (let i = 1; i < c.length; i += 2) out.push(this._objects.wrapBorrowed(c[i]));
+    return out;
+  }
+
+  items(): [Ref, Ref][] {
+    const id = this.#expect("items", T.DICT);
+    const c = this._objects.children(id);
+    const out: [Ref, Ref][] = [];
+    for (let i = 0; i < c.length; i += 2) out.push([this._objects.wrapBorrowed(c[i]), this._objects.wrapBorrowed(c[i + 1])]);
+    return out;
+  }
+
+  // ---- set ---------------------------------------------------------------------------
+  add(value: PyValue): void {
+    const id = this.#expect("add", T.SET);
+    const o = this._objects;
+    const x = o.engine.exports;
+    o.with([value], (v) => {
+      if (!x.set_add(id, v)) throw o.error("set.add");
+    });
+  }
+
+  discard(value: PyValue): void {
+    const id = this.#expect("discard", T.SET);
+    const o = this._objects;
+    const x = o.engine.exports;
+    o.with([value], (v) => {
+      if (!x.set_discard(id, v)) throw o.error("set.discard");
+    });
+  }
+
+  // ---- instances ------------------------------------------------------------------------
+  #cls(method: string): PyClass {
+    const t = this.#t();
+    const cls = t >= FIRST_CLASS ? this._objects.classes.get(t) : undefined;
+    if (!cls) this.#no(method);
+    return cls;
+  }
+
+  getattr(name: string): Ref {
+    const cls = this.#cls("getattr");
+    const o = this._objects;
+    const x = o.engine.exports;
+    const i = o.checkAttrName(cls, name, "get");
+    const id = this._id;
+    const v = (i >= 0 ? x.slot_get(id, i) : x.attr_get(id, o.nameId(name))) >>> 0;
+    if (!v) {
+      x.clear_error();
+      throw new PyAttributeError(`'${cls.name}' object has no attribute '${name}'`);
+    }
+    return o.wrapBorrowed(v);
+  }
+
+  setattr(name: string, value: PyValue): void {
+    const cls = this.#cls("setattr");
+    const o = this._objects;
+    const x = o.engine.exports;
+    const i = o.checkAttrName(cls, name, "set");
+    const id = this._id;
+    const nid = i >= 0 ? 0 : o.nameId(name);
+    o.with([value], (v) => {
+      if (i >= 0) x.slot_set(id, i, v);
+      else if (!x.attr_set(id, nid, v)) throw o.error("setattr");
+    });
+  }
+
+  delattr(name: string): void {
+    const cls = this.#cls("delattr");
+    const o = this._objects;
+    const x = o.engine.exports;
+    const i = o.checkAttrName(cls, name, "del");
+    const id = this._id;
+    const ok = i >= 0 ? x.slot_delete(id, i) : x.attr_delete(id, o.nameId(name));
+    if (!ok) {
+      x.clear_error();
+      throw new PyAttributeError(i >= 0 ? name : `'${cls.name}' object has no attribute '${name}'`);
+    }
+  }
+
+  hasattr(name: string): boolean {
+    const cls = this.#cls("hasattr");
+    const o = this._objects;
+    const x = o.engine.exports;
+    if (typeof name !== "string") throw new PyTypeError(`attribute name must be string, not ${describe(name)}`);
+    const id = this._id;
+    if (cls.slotIndex) {
+      const i = cls.slotIndex.get(name);
+      if (i === undefined) return false;
+      const v = x.slot_get(id, i);
+      x.clear_error();
+      return v !== 0;
+    }
+    const nid = this._objects.names.get(name);
+    if (nid === undefined) return false; // never used as an attribute name in this heap
+    const v = x.attr_get(id, nid);
+    x.clear_error();
+    return v !== 0;
+  }
+
+  // ---- bytearray -------------------------------------------------------------------------
+  /** bytearray: sets the length (new bytes are 0). PyBufferError while a memoryview exports it. */
+  resize(n: number): void {
+    const id = this.#expect("resize", T.BYTEARRAY);
+    if (typeof n !== "number" || !Number.isInteger(n)) throw new PyTypeError(`resize() argument must be an integer, not ${describe(n)}`);
+    if (n < 0 || n > 0xffffffff) throw new PyValueError(`cannot resize a bytearray to ${n} bytes`);
+    const o = this._objects;
+    if (!o.engine.exports.bytearray_resize(id, n)) throw o.error("bytearray.resize");
+  }
+
+  // ---- memoryview ------------------------------------------------------------------------
+  /**
+   * memoryview: the viewed bytes, as a zero-copy Uint8Array over the heap's memory.
+   * Take it again after any allocation (memory growth detaches earlier views).
+   */
+  get data(): Uint8Array {
+    const id = this.#expect("data", T.MEMORYVIEW);
+    return this._objects.bytesView(id);
+  }
+
+  /** memoryview: is the view released? */
+  get released(): boolean {
+    const id = this.#expect("released", T.MEMORYVIEW);
+    return (this._objects.engine.u32[(id + 20) >>> 2] & 1) !== 0;
+  }
+
+  // ---- iteration ---------------------------------------------------------------------------
+  /**
+   * for...of as Python iterates: list/tuple items, dict keys, set elements (each a
+   * handle the caller releases), bytes as numbers, str as one-character strings.
+   */
+  *[Symbol.iterator](): Iterator<Ref | number | string> {
+    const o = this._objects;
+    const id = this._live;
+    const x = o.engine.exports;
+    const t = x.obj_type(id);
+    if (t === T.LIST || t === T.TUPLE) {
+      for (let i = 0; ; i++) {
+        const n = o.engine.i32[(id + 8) >>> 2];
+        if (i >= n) return;
+        yield o.wrapBorrowed((t === T.LIST ? x.list_get(id, i) : x.tuple_get(id, i)) >>> 0);
+      }
+    }
+    if (t === T.DICT || t === T.SET || t === T.FROZENSET) {
+      const size = () => o.engine.i32[(id + 8) >>> 2];
+      const n0 = size();
+      const next = t === T.DICT ? x.dict_next : x.set_next;
+      for (let p = next(id, 0); p >= 0; p = next(id, p + 1)) {
+        if (size() !== n0) throw new PyRuntimeError(`${t === T.DICT ? "dictionary" : "Set"} changed size during iteration`);
+        yield o.wrapBorrowed((t === T.DICT ? x.dict_key_at(id, p) : x.set_key_at(id, p)) >>> 0);
+        if (size() !== n0) throw new PyRuntimeError(`${t === T.DICT ? "dictionary" : "Set"} changed size during iteration`);
+      }
+      return;
+    }
+    if (t === T.BYTES || t === T.BYTEARRAY) {
+      for (let i = 0; i < o.bytesView(id).length; i++) yield o.bytesView(id)[i];
+      return;
+    }
+    if (t === T.STR) {
+      yield* o.readStr(id);
+      return;
+    }
+    throw new PyTypeError(`'${this.type}' object is not iterable`);
+  }
+}
+
+export { HANDLE_BORROWED, HANDLE_OWNED, HANDLE_PERMANENT, HANDLE_RELEASED, ERR_KEY };

@@ -1,0 +1,143 @@
+/**
+ * heap.raw: the object API on integer ids, with explicit reference counts and no
+ * handle objects, for VM implementers and benchmark harnesses.
+ *
+ * Conventions (as in CPython's C API):
+ *   - constructors and pop() return a NEW reference: the caller decrefs it;
+ *   - get/getitem/getslot/getattr return a BORROWED id: valid while its container
+ *     holds it (incref to keep it);
+ *   - arguments are borrowed: storing increfs.
+ * Failures the engine detects (index out of range, missing key, unhashable key,
+ * memory) throw the PyError family and change nothing. Ids are NOT validated in
+ * release builds: a wrong or dead id corrupts the heap. Heap.create({ debug: true })
+ * loads the engine build that checks every id (PyReferenceError).
+ */
+import type { ObjectExports } from "./engine.js";
+import { PyTypeError } from "./errors.js";
+import { FIRST_CLASS, PyClass, T, type JSValue, type Objects, type Ref } from "./objects.js";
+
+export class Raw {
+  readonly #o: Objects;
+  constructor(objects: Objects) {
+    this.#o = objects;
+  }
+
+  get #x(): ObjectExports {
+    return this.#o.engine.exports;
+  }
+
+  #check(r: number, what: string): number {
+    if (!r) throw this.#o.error(what);
+    return r >>> 0;
+  }
+
+  // ---- singletons and reference counts ----
+  get None(): number { return this.#x.none_obj(); }
+  get True(): number { return this.#x.true_obj(); }
+  get False(): number { return this.#x.false_obj(); }
+  incref(id: number): void { this.#x.obj_incref(id); }
+  decref(id: number): void { this.#x.obj_decref(id); }
+  refcount(id: number): number { return this.#x.obj_refcnt(id) >>> 0; }
+  /** The Python type name. */
+  type(id: number): string { return this.#o.typeName(id); }
+  sizeof(id: number): number { return this.#x.obj_sizeof(id) >>> 0; }
+
+  // ---- constructors (new references) ----
+  int(v: number | bigint): number { return this.#o.newInt(v); }
+  float(x: number): number { return this.#o.newFloat(x); }
+  str(s: string): number { return this.#o.newStr(s); }
+  bytes(data: Uint8Array): number { return this.#o.newBytes(data); }
+  /** A tuple of the given ids (each incref'd). */
+  tuple(items: number[]): number {
+    const x = this.#x;
+    const t = this.#o.alloc(() => x.tuple_new(items.length), "tuple");
+    for (let i = 0; i < items.length; i++) x.tuple_init(t, i, items[i]);
+    return t;
+  }
+  list(capacity = 0): number { return this.#o.alloc(() => this.#x.list_new(capacity), "list"); }
+  dict(): number { return this.#o.alloc(() => this.#x.dict_new(), "dict"); }
+  set(frozen = false): number { return this.#o.alloc(() => this.#x.set_new(frozen ? 1 : 0), "set"); }
+  /** An instance of a class (a PyClass or its id), slots unset. */
+  new(cls: PyClass | number): number {
+    const id = cls instanceof PyClass ? cls.id : cls;
+    if (!this.#o.classes.has(id)) throw new PyTypeError(`raw.new: ${id} is not a class of this heap`);
+    return this.#o.alloc(() => this.#x.inst_new(id), "instance");
+  }
+  /** An instance of a slotted class with its first two slots set: one engine call. */
+  new2(cls: number, a: number, b: number): number {
+    return this.#o.alloc(() => this.#x.inst_new2(cls, a, b), "instance");
+  }
+
+  // ---- list ----
+  append(list: number, v: number): void { this.#check(this.#x.list_append(list, v), "list.append"); }
+  /** Borrowed. */
+  getitem(seq: number, i: number): number {
+    const x = this.#x;
+    return this.#check(x.obj_type(seq) === T.TUPLE ? x.tuple_get(seq, i) : x.list_get(seq, i), "index out of range");
+  }
+  setitem(list: number, i: number, v: number): void { this.#check(this.#x.list_set(list, i, v), "list assignment index out of range"); }
+  insert(list: number, i: number, v: number): void { this.#check(this.#x.list_insert(list, i, v), "list.insert"); }
+  /** New reference (moved out of the list). */
+  pop(list: number, i = -1): number { return this.#check(this.#x.list_pop(list, i), "pop index out of range"); }
+  delitem(list: number, i: number): void { this.#check(this.#x.list_delete(list, i), "list assignment index out of range"); }
+  clear(obj: number): void {
+    const x = this.#x;
+    const t = x.obj_type(obj);
+    if (t === T.LIST) x.list_clear(obj);
+    else if (t === T.DICT) x.dict_clear(obj);
+    else if (t === T.SET) x.set_clear(obj);
+    else throw new PyTypeError(`raw.clear: '${this.type(obj)}' has no clear()`);
+  }
+  /** len() of a tuple, list, dict or set. */
+  len(obj: number): number { return this.#o.engine.i32[(obj + 8) >>> 2]; }
+
+  // ---- dict ----
+  dictSet(d: number, k: number, v: number): void { this.#check(this.#x.dict_set(d, k, v), "dict.set"); }
+  /** Borrowed value, or 0 when absent. */
+  dictGet(d: number, k: number): number {
+    const r = this.#x.dict_get(d, k) >>> 0;
+    if (!r && this.#x.last_error()) throw this.#o.error("dict.get");
+    return r;
+  }
+  dictDelete(d: number, k: number): void { this.#check(this.#x.dict_delete(d, k), "KeyError"); }
+
+  // ---- set ----
+  /** true when added, false when already present. */
+  setAdd(s: number, k: number): boolean { return this.#check(this.#x.set_add(s, k), "set.add") === 1; }
+  setHas(s: number, k: number): boolean {
+    const r = this.#x.set_has(s, k);
+    if (r < 0) throw this.#o.error("set.has");
+    return r === 1;
+  }
+  setDiscard(s: number, k: number): boolean { return this.#check(this.#x.set_discard(s, k), "set.discard") === 1; }
+
+  // ---- instances ----
+  /** Borrowed slot value; PyAttributeError-free: 0 when unset. */
+  getslot(obj: number, i: number): number {
+    const r = this.#x.slot_get(obj, i) >>> 0;
+    if (!r) this.#x.clear_error();
+    return r;
+  }
+  setslot(obj: number, i: number, v: number): void { this.#x.slot_set(obj, i, v); }
+  /** Borrowed attribute value of a class without slots, or 0 when unset. */
+  getattr(obj: number, name: string): number {
+    const r = this.#x.attr_get(obj, this.#o.nameId(name)) >>> 0;
+    if (!r) this.#x.clear_error();
+    return r;
+  }
+  setattr(obj: number, name: string, v: number): void { this.#check(this.#x.attr_set(obj, this.#o.nameId(name), v), "setattr"); }
+
+  // ---- conversions ----
+  /** A handle owning a new reference to id. */
+  handle(id: number): Ref { return this.#o.wrapBorrowed(id); }
+  toJS(id: number): JSValue { return this.#o.toJS(id); }
+  repr(id: number): string { return this.#o.repr(id); }
+  /** The class of an instance id, or undefined for built-in types. */
+  classOf(id: number): PyClass | undefined {
+    const t = this.#x.obj_type(id);
+    return t >= FIRST_CLASS ? this.#o.classes.get(t) : undefined;
+  }
+
+  /** The engine's exports, for the tightest loops (see docs/ARCHITECTURE.md's ABI table). */
+  get exports(): ObjectExports { return this.#x; }
+}

@@ -102,15 +102,13 @@ export const TF_INSTANCE: u32 = 64;   // a host-defined class
 
 /** Classes a heap can define, built-in types included (32 KiB of tables). */
 export const MAX_TYPES: u32 = 4096;
-let typeFlags: usize = 0;     // u32[MAX_TYPES]
-let typeSlots: usize = 0;     // u32[MAX_TYPES]
+// Static data, like every immortal object: the allocator's statistics of a new
+// heap show only what the program allocated.
+const typeFlags: usize = memory.data(MAX_TYPES * 4, 8);   // u32[MAX_TYPES]
+const typeSlots: usize = memory.data(MAX_TYPES * 4, 8);   // u32[MAX_TYPES]
 export let ntypes: u32 = FIRST_CLASS;
 
 export function typesInit(): bool {
-  typeFlags = objMalloc(MAX_TYPES * 8);
-  if (!typeFlags) return false;
-  memory.fill(typeFlags, 0, MAX_TYPES * 8);
-  typeSlots = typeFlags + MAX_TYPES * 4;
   const H = TF_HASHABLE;
   setType(TYPE_NONE, H);
   setType(TYPE_BOOL, H);
@@ -235,8 +233,7 @@ export function generationsInit(): void {
 export let NONE: usize = 0;
 
 export function noneInit(): bool {
-  NONE = objMalloc(8);
-  if (!NONE) return false;
+  NONE = memory.data(8, 8);
   immortal(NONE);
   store<u32>(NONE, TYPE_NONE, 4);
   return true;

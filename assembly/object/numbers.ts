@@ -23,7 +23,7 @@
 import {
   TYPE_INT, TYPE_BOOL, TYPE_FLOAT, newObject, freeObject, immortal, fail, ERR_MEMORY,
 } from "./header";
-import { objMalloc } from "../alloc/obmalloc";
+
 
 export const NSMALLNEG: i32 = 5;
 export const NSMALLPOS: i32 = 257;
@@ -34,8 +34,7 @@ export let FALSE_OBJ: usize = 0;
 
 export function numbersInit(): bool {
   const n = NSMALLNEG + NSMALLPOS;
-  smallInts = objMalloc(<usize>n * 16 + 32);
-  if (!smallInts) return false;
+  smallInts = memory.data((NSMALLNEG + NSMALLPOS) * 16 + 32, 8); // static, as every immortal
   for (let i = 0; i < n; i++) {
     const o = smallInts + (<usize>i << 4);
     immortal(o);

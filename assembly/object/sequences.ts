@@ -42,9 +42,7 @@ export let EMPTY_TUPLE: usize = 0;
 @inline export function tupleAllocSize(n: i32): usize { return 12 + (<usize>n << 2); }
 
 export function tuplesInit(): bool {
-  const p = objMalloc(GC_HEAD + 16);
-  if (!p) return false;
-  store<u64>(p, 0);
+  const p = memory.data(24, 8);   // GC head + tuple header, static
   EMPTY_TUPLE = p + GC_HEAD;
   immortal(EMPTY_TUPLE);
   store<u32>(EMPTY_TUPLE, TYPE_TUPLE, 4);

@@ -37,9 +37,8 @@ export let EMPTY_BYTES: usize = 0;
 @inline export function strSize(len: usize): usize { return (16 + len + 7) & ~7; }
 
 export function stringsInit(): bool {
-  EMPTY_STR = objMalloc(16);
-  EMPTY_BYTES = objMalloc(16);
-  if (!EMPTY_STR || !EMPTY_BYTES) return false;
+  EMPTY_STR = memory.data(16, 8);
+  EMPTY_BYTES = memory.data(16, 8);
   for (let i = 0; i < 2; i++) {
     const o = i ? EMPTY_BYTES : EMPTY_STR;
     immortal(o);
@@ -47,11 +46,7 @@ export function stringsInit(): bool {
     store<u32>(o, 0, 8);
     store<u32>(o, 0, 12);
   }
-  internMask = 63;
-  internTable = objMalloc(64 * 4);
-  if (!internTable) return false;
-  memory.fill(internTable, 0, 64 * 4);
-  return true;
+  return true; // the intern table is made by the first intern
 }
 
 /** A new str or bytes of len bytes, data uninitialized (the caller fills it). */
@@ -124,7 +119,7 @@ function internInsertSlot(h: u32): usize {
 }
 
 function internGrow(): bool {
-  const oldTable = internTable, oldSize = internMask + 1;
+  const oldTable = internTable, oldSize = oldTable ? internMask + 1 : 0;
   let size: u32 = 64;
   while (size < (internUsed + 1) * 4) size <<= 1;   // at most a quarter full after
   const t = objMalloc(<usize>size << 2);
@@ -137,7 +132,7 @@ function internGrow(): bool {
     const s = load<u32>(oldTable + (<usize>i << 2));
     if (s > 1) store<u32>(internInsertSlot(<u32>strHash(s)), s);
   }
-  objFree(oldTable);
+  if (oldTable) objFree(oldTable);
   return true;
 }
 
@@ -149,14 +144,14 @@ function internGrow(): bool {
 export function strIntern(o: usize): usize {
   if (load<u32>(o, 4) & OF_INTERNED) return o;
   const h = <u32>strHash(o);
-  const found = internFind(o, h);
+  const found = internTable ? internFind(o, h) : 0;
   if (found) {
     if (!isImmortal(found)) store<u32>(found, load<u32>(found) + 1);
     decref(o);
     return found;
   }
   if (isImmortal(o)) return o; // the empty str: immortal, never in the table
-  if ((internFill + 1) * 3 >= (internMask + 1) * 2 && !internGrow()) return 0;
+  if ((!internTable || (internFill + 1) * 3 >= (internMask + 1) * 2) && !internGrow()) return 0;
   const slot = internInsertSlot(h);
   if (load<u32>(slot) == 0) internFill++;
   store<u32>(slot, o);

@@ -10,7 +10,7 @@ import { arenaInit } from "./alloc/arena";
 import { obmallocInit, objMalloc, objCalloc, objRealloc, objFree, objUsableSize } from "./alloc/obmalloc";
 import { statsCollect, allocatedBlocks, arenaDescribe, checkHeap } from "./alloc/stats";
 import { addressInRange, arenaAt, maxarenas } from "./alloc/arena";
-import { typesInit, generationsInit, noneInit } from "./object/header";
+import { staticInit, typesInit, generationsInit, noneInit } from "./object/header";
 import { numbersInit } from "./object/numbers";
 import { stringsInit } from "./object/strings";
 import { tuplesInit } from "./object/sequences";
@@ -21,7 +21,7 @@ export function init(maxPages: i32): i32 {
   if (!arenaInit()) return 0;
   obmallocInit();
   generationsInit();
-  if (!typesInit() || !noneInit() || !numbersInit() || !stringsInit() || !tuplesInit()) return 0;
+  if (!staticInit() || !typesInit() || !noneInit() || !numbersInit() || !stringsInit() || !tuplesInit()) return 0;
   return 1;
 }
 

@@ -14,6 +14,7 @@ const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit" });
 
 const t0 = Date.now();
 run(bin("asc"), ["assembly/index.ts", "--target", "release"]);
+run(bin("asc"), ["assembly/index.ts", "--target", "debug"]); // Heap.create({ debug: true })
 
 const common = { bundle: true, format: "esm", sourcemap: true, logLevel: "warning" };
 await Promise.all([

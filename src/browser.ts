@@ -6,11 +6,14 @@
  */
 import { setDefaultLoader } from "./heap.js";
 
-let module: WebAssembly.Module | undefined;
+const modules: Record<string, WebAssembly.Module> = {};
 
-setDefaultLoader(async (imports) => {
+setDefaultLoader(async (imports, debug) => {
+  const key = debug ? "debug" : "release";
+  const module = modules[key];
   if (module) return WebAssembly.instantiate(module, imports);
-  const url = new URL("./pyheap.wasm", import.meta.url);
+  // two literal URLs, so that bundlers find both assets
+  const url = debug ? new URL("./pyheap-debug.wasm", import.meta.url) : new URL("./pyheap.wasm", import.meta.url);
   const response = fetch(url);
   let result: WebAssembly.WebAssemblyInstantiatedSource;
   try {
@@ -21,7 +24,7 @@ setDefaultLoader(async (imports) => {
     const bytes = await (await fetch(url)).arrayBuffer();
     result = await WebAssembly.instantiate(bytes, imports);
   }
-  module = result.module;
+  modules[key] = result.module;
   return result.instance;
 });
 

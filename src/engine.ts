@@ -3,7 +3,7 @@
  * of its memory that are refreshed after every grow (env.on_grow), never by reading
  * `memory.buffer` on each access.
  */
-import { PyError } from "./errors.js";
+import { PyError, PyReferenceError, PyTypeError } from "./errors.js";
 
 export interface EngineExports {
   init(maxPages: number): number;
@@ -106,6 +106,8 @@ export interface ObjectExports {
   dealloc_count(): bigint;
   freelist_count(kind: number): number;
   freelists_clear(): void;
+  debug_live_count(): number;
+  debug_is_live(o: number): number;
 }
 
 /** What a platform loader returns: an instance of the pyheap module. */
@@ -167,6 +169,13 @@ export class Engine {
         // a class's del hook; the host catches everything it throws (an exception
         // unwinding through wasm would leave a deallocation half done)
         call_del: (o: number, kind: number) => engine?.onDel(o, kind),
+        // the debug engine found a bad id before changing anything: throw from here
+        misuse: (kind: number, id: number, expected: number) => {
+          const at = `0x${(id >>> 0).toString(16)}`;
+          if (kind === 2) throw new PyTypeError(`pyheap debug: object ${at} is not of the type this operation needs (type id ${expected})`);
+          if (kind === 3) throw new PyReferenceError(`pyheap debug: decref of object ${at} whose refcount is already 0`);
+          throw new PyReferenceError(`pyheap debug: ${at} is not a live object id (never allocated, or already freed)`);
+        },
         abort: (msg: number, file: number, line: number, col: number) => {
           const text = engine ? `${engine.readString(msg)} at ${engine.readString(file)}:${line}:${col}` : "abort";
           throw new PyError(`pyheap engine aborted: ${text}`);

@@ -23,12 +23,18 @@ export interface HeapOptions {
   initialMemory?: number;
   /** The engine as bytes or a compiled module, instead of the packaged pyheap.wasm. */
   wasm?: WasmSource;
+  /**
+   * Load the debug engine (pyheap-debug.wasm): every id given to the engine is
+   * checked (PyReferenceError for a dead or foreign id, PyTypeError for the wrong
+   * type) and free lists are off. Slower; for developing VMs on heap.raw.
+   */
+  debug?: boolean;
   /** Where diagnostics go (unraisable exceptions...); default console.error. */
   stderr?: (text: string) => void;
 }
 
 /** Loads the packaged engine: set by the Node and browser entry points. */
-export type DefaultLoader = (imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
+export type DefaultLoader = (imports: WebAssembly.Imports, debug: boolean) => Promise<WebAssembly.Instance>;
 let defaultLoader: DefaultLoader | undefined;
 export function setDefaultLoader(loader: DefaultLoader): void {
   defaultLoader = loader;
@@ -37,10 +43,11 @@ export function setDefaultLoader(loader: DefaultLoader): void {
 const MIN_PAGES = 2;
 const compiled = new WeakMap<object, WebAssembly.Module>();
 
-function instantiateFrom(wasm: WasmSource | undefined): Instantiate {
+function instantiateFrom(wasm: WasmSource | undefined, debug: boolean): Instantiate {
   if (wasm === undefined) {
-    if (!defaultLoader) throw new PyValueError("no default pyheap.wasm loader: import 'pyheap' (Node or browser entry) or pass { wasm }");
-    return defaultLoader;
+    const loader = defaultLoader;
+    if (!loader) throw new PyValueError("no default pyheap.wasm loader: import 'pyheap' (Node or browser entry) or pass { wasm }");
+    return (imports) => loader(imports, debug);
   }
   if (wasm instanceof WebAssembly.Module) return (imports) => WebAssembly.instantiate(wasm, imports);
   if (!(wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm))) {
@@ -98,11 +105,13 @@ export class Heap {
     const initialMemory = bytesOption("initialMemory", options.initialMemory);
     const maxPages = maxMemory === undefined ? MAX_PAGES : Math.floor(maxMemory / PAGE);
     if (maxPages < MIN_PAGES) throw new PyValueError(`maxMemory must be at least ${MIN_PAGES * PAGE} bytes`);
+    if (options.debug !== undefined && typeof options.debug !== "boolean") throw new PyTypeError("debug must be a boolean");
+    if (options.stderr !== undefined && typeof options.stderr !== "function") throw new PyTypeError("stderr must be a function (text) => void");
     const initialPages = Math.max(MIN_PAGES, initialMemory === undefined ? 0 : Math.ceil(initialMemory / PAGE));
     if (initialPages > maxPages) throw new PyValueError(`initialMemory (${initialMemory}) is above maxMemory (${maxMemory})`);
     let engine: Engine;
     try {
-      engine = await Engine.create(instantiateFrom(options.wasm), initialPages, maxPages);
+      engine = await Engine.create(instantiateFrom(options.wasm, options.debug === true), initialPages, maxPages);
     } catch (e) {
       if (e instanceof RangeError) throw new PyMemoryError(`cannot reserve the heap's memory: ${e.message}`);
       throw e;

@@ -5,10 +5,10 @@
 import { readFile } from "node:fs/promises";
 import { setDefaultLoader } from "./heap.js";
 
-let module: Promise<WebAssembly.Module> | undefined;
+const modules = new Map<string, Promise<WebAssembly.Module>>();
 
-async function compile(): Promise<WebAssembly.Module> {
-  const candidates = [new URL("./pyheap.wasm", import.meta.url), new URL("../build/pyheap.wasm", import.meta.url)];
+async function compile(file: string): Promise<WebAssembly.Module> {
+  const candidates = [new URL(`./${file}`, import.meta.url), new URL(`../build/${file}`, import.meta.url)];
   for (const url of candidates) {
     let bytes: Uint8Array<ArrayBuffer>;
     try {
@@ -18,12 +18,17 @@ async function compile(): Promise<WebAssembly.Module> {
     }
     return WebAssembly.compile(bytes);
   }
-  throw new Error(`pyheap.wasm not found (looked at ${candidates.map(String).join(", ")}); run npm run build`);
+  throw new Error(`${file} not found (looked at ${candidates.map(String).join(", ")}); run npm run build`);
 }
 
-setDefaultLoader(async (imports) => {
-  module ??= compile();
-  module.catch(() => (module = undefined));
+setDefaultLoader(async (imports, debug) => {
+  const file = debug ? "pyheap-debug.wasm" : "pyheap.wasm";
+  let module = modules.get(file);
+  if (!module) {
+    module = compile(file);
+    modules.set(file, module);
+    module.catch(() => modules.delete(file));
+  }
   return WebAssembly.instantiate(await module, imports);
 });
 

@@ -5,7 +5,8 @@
 
 import {
   NONE, lastError, lastErrorType, ERR_NONE, typeId, isTracked, isGC, gcCount0, TYPE_STR,
-  TYPE_BYTES, TF_GC, flagsOf, ntypes,
+  TYPE_BYTES, TF_SLOTS, flagsOf, slotsOf, ntypes, FIRST_CLASS, TYPE_LIST, TYPE_TUPLE, TYPE_DICT, TYPE_SET,
+  TYPE_FROZENSET, TYPE_BYTEARRAY, TYPE_MEMORYVIEW,
 } from "./header";
 import * as H from "./header";
 import { TRUE_OBJ, FALSE_OBJ, intFromI32, intFromI64, intFromF64, intFromDigits, floatNew, floatNumFree, floatClearFreeList } from "./numbers";
@@ -26,6 +27,39 @@ import {
 } from "./instance";
 import { incref, decref, sizeOf, deallocations } from "./refcount";
 import { hashOf, objEq } from "./hash";
+import { debugLive, debugLiveCount, misuse, MISUSE_DEAD, MISUSE_TYPE, MISUSE_REFCNT } from "./debug";
+
+// ---- the debug build's argument checks (compiled away when PYHEAP_DEBUG is 0) ----
+// @ts-ignore: decorator
+@inline function live(o: usize): void {
+  if (PYHEAP_DEBUG) { if (!debugLive(o)) misuse(MISUSE_DEAD, o, 0); }
+}
+// @ts-ignore: decorator
+@inline function isa(o: usize, t: u32): void {
+  if (PYHEAP_DEBUG) { live(o); if (typeId(o) != t) misuse(MISUSE_TYPE, o, t); }
+}
+// @ts-ignore: decorator
+@inline function isSet(o: usize): void {
+  if (PYHEAP_DEBUG) { live(o); if (typeId(o) != TYPE_SET && typeId(o) != TYPE_FROZENSET) misuse(MISUSE_TYPE, o, TYPE_SET); }
+}
+// @ts-ignore: decorator
+@inline function isInstance(o: usize, slotted: bool, slot: u32): void {
+  if (PYHEAP_DEBUG) {
+    live(o);
+    const t = typeId(o);
+    if (t < FIRST_CLASS || ((flagsOf(t) & TF_SLOTS) != 0) != slotted || (slotted && slot >= slotsOf(t))) misuse(MISUSE_TYPE, o, FIRST_CLASS);
+  }
+}
+// @ts-ignore: decorator
+@inline function isClass(cls: u32, slotted2: bool): void {
+  if (PYHEAP_DEBUG) {
+    if (cls < FIRST_CLASS || cls >= ntypes || (slotted2 && ((flagsOf(cls) & TF_SLOTS) == 0 || slotsOf(cls) < 2))) misuse(MISUSE_TYPE, cls, FIRST_CLASS);
+  }
+}
+/** Live objects the debug build knows of (0 in release builds). */
+export function debug_live_count(): u32 { return PYHEAP_DEBUG ? debugLiveCount() : 0; }
+/** Is o a live object? (debug builds; release builds answer true) */
+export function debug_is_live(o: usize): bool { return PYHEAP_DEBUG ? debugLive(o) : true; }
 
 // ---- errors, singletons, reference counts ----
 export function last_error(): i32 { return lastError; }
@@ -38,18 +72,46 @@ export function empty_tuple(): usize { return EMPTY_TUPLE; }
 export function empty_str(): usize { return EMPTY_STR; }
 export function empty_bytes(): usize { return EMPTY_BYTES; }
 
-export function obj_incref(o: usize): void { incref(o); }
-export function obj_decref(o: usize): void { decref(o); }
-export function obj_refcnt(o: usize): u32 { return load<u32>(o); }
+export function obj_incref(o: usize): void {
+  live(o);
+  incref(o);
+}
+export function obj_decref(o: usize): void {
+  live(o);
+  if (PYHEAP_DEBUG) { if (load<u32>(o) == 0) misuse(MISUSE_REFCNT, o, 0); }
+  decref(o);
+}
+export function obj_refcnt(o: usize): u32 {
+  live(o);
+  return load<u32>(o);
+}
 /** The type id (TYPE_* or a class id). */
-export function obj_type(o: usize): u32 { return typeId(o); }
-export function obj_sizeof(o: usize): usize { return sizeOf(o); }
-export function obj_is_gc(o: usize): bool { return isGC(o); }
-export function obj_is_tracked(o: usize): bool { return isGC(o) && isTracked(o); }
+export function obj_type(o: usize): u32 {
+  live(o);
+  return typeId(o);
+}
+export function obj_sizeof(o: usize): usize {
+  live(o);
+  return sizeOf(o);
+}
+export function obj_is_gc(o: usize): bool {
+  live(o);
+  return isGC(o);
+}
+export function obj_is_tracked(o: usize): bool {
+  live(o);
+  return isGC(o) && isTracked(o);
+}
 /** hash(o) (64-bit); -1 = error (unhashable). */
-export function obj_hash(o: usize): i64 { return hashOf(o); }
+export function obj_hash(o: usize): i64 {
+  live(o);
+  return hashOf(o);
+}
 /** o1 == o2 as dict keys compare: 1, 0, -1 error. */
-export function obj_eq(a: usize, b: usize): i32 { return objEq(a, b); }
+export function obj_eq(a: usize, b: usize): i32 {
+  live(a); live(b);
+  return objEq(a, b);
+}
 
 // ---- numbers ----
 export function int_from_i32(v: i32): usize { return intFromI32(v); }
@@ -62,67 +124,166 @@ export function float_new(x: f64): usize { return floatNew(x); }
 /** A new str (type 5) or bytes (type 6) of len bytes for the host to fill at id + 16. */
 export function str_alloc(type: u32, len: u32): usize { return strAlloc(type == TYPE_BYTES ? TYPE_BYTES : TYPE_STR, len); }
 /** sys.intern: steals o, returns the interned string (new reference), 0 = no memory. */
-export function str_intern(o: usize): usize { return strIntern(o); }
-export function str_intern_immortal(o: usize): usize { return strInternImmortal(o); }
+export function str_intern(o: usize): usize {
+  isa(o, TYPE_STR);
+  return strIntern(o);
+}
+export function str_intern_immortal(o: usize): usize {
+  isa(o, TYPE_STR);
+  return strInternImmortal(o);
+}
 export function intern_count(): u32 { return internCount(); }
 
 // ---- bytearray / memoryview ----
 export function bytearray_new(n: u32): usize { return bytearrayNew(n); }
-export function bytearray_resize(o: usize, n: u32): i32 { return bytearrayResize(o, n); }
-export function memoryview_new(base: usize): usize { return memoryviewNew(base); }
-export function memoryview_release(o: usize): void { memoryviewRelease(o); }
+export function bytearray_resize(o: usize, n: u32): i32 {
+  isa(o, TYPE_BYTEARRAY);
+  return bytearrayResize(o, n);
+}
+export function memoryview_new(base: usize): usize {
+  live(base);
+  return memoryviewNew(base);
+}
+export function memoryview_release(o: usize): void {
+  isa(o, TYPE_MEMORYVIEW);
+  memoryviewRelease(o);
+}
 
 // ---- tuple / list ----
 export function tuple_new(n: i32): usize { return tupleNew(n); }
 /** Fills item i of a new tuple (increfs v). */
-export function tuple_init(t: usize, i: i32, v: usize): void { incref(v); store<u32>(t + 12 + (<usize>i << 2), v); }
+export function tuple_init(t: usize, i: i32, v: usize): void {
+  isa(t, TYPE_TUPLE); live(v);
+  incref(v); store<u32>(t + 12 + (<usize>i << 2), v);
+}
 /** Borrowed. */
-export function tuple_get(t: usize, i: i32): usize { return tupleGet(t, i); }
+export function tuple_get(t: usize, i: i32): usize {
+  isa(t, TYPE_TUPLE);
+  return tupleGet(t, i);
+}
 export function list_new(capacity: i32): usize { return listNew(capacity); }
-export function list_append(l: usize, v: usize): i32 { return listAppend(l, v); }
+export function list_append(l: usize, v: usize): i32 {
+  isa(l, TYPE_LIST); live(v);
+  return listAppend(l, v);
+}
 /** Borrowed. */
-export function list_get(l: usize, i: i32): usize { return listGet(l, i); }
-export function list_set(l: usize, i: i32, v: usize): i32 { return listSet(l, i, v); }
-export function list_insert(l: usize, i: i32, v: usize): i32 { return listInsert(l, i, v); }
+export function list_get(l: usize, i: i32): usize {
+  isa(l, TYPE_LIST);
+  return listGet(l, i);
+}
+export function list_set(l: usize, i: i32, v: usize): i32 {
+  isa(l, TYPE_LIST); live(v);
+  return listSet(l, i, v);
+}
+export function list_insert(l: usize, i: i32, v: usize): i32 {
+  isa(l, TYPE_LIST); live(v);
+  return listInsert(l, i, v);
+}
 /** New (the list's reference is transferred). */
-export function list_pop(l: usize, i: i32): usize { return listPop(l, i); }
-export function list_delete(l: usize, i: i32): i32 { return listDelete(l, i); }
-export function list_clear(l: usize): void { listClear(l); }
+export function list_pop(l: usize, i: i32): usize {
+  isa(l, TYPE_LIST);
+  return listPop(l, i);
+}
+export function list_delete(l: usize, i: i32): i32 {
+  isa(l, TYPE_LIST);
+  return listDelete(l, i);
+}
+export function list_clear(l: usize): void {
+  isa(l, TYPE_LIST);
+  listClear(l);
+}
 
 // ---- dict ----
 export function dict_new(): usize { return dictNew(); }
-export function dict_set(d: usize, k: usize, v: usize): i32 { return dictSet(d, k, v); }
+export function dict_set(d: usize, k: usize, v: usize): i32 {
+  isa(d, TYPE_DICT); live(k); live(v);
+  return dictSet(d, k, v);
+}
 /** Borrowed; 0 when absent (last_error 0) or on error. */
-export function dict_get(d: usize, k: usize): usize { H.fail(ERR_NONE); return dictGet(d, k); }
-export function dict_delete(d: usize, k: usize): i32 { return dictDel(d, k); }
-export function dict_clear(d: usize): void { dictClear(d); }
-export function dict_next(d: usize, pos: i32): i32 { return dictNext(d, pos); }
+export function dict_get(d: usize, k: usize): usize {
+  isa(d, TYPE_DICT); live(k);
+  H.fail(ERR_NONE); return dictGet(d, k);
+}
+export function dict_delete(d: usize, k: usize): i32 {
+  isa(d, TYPE_DICT); live(k);
+  return dictDel(d, k);
+}
+export function dict_clear(d: usize): void {
+  isa(d, TYPE_DICT);
+  dictClear(d);
+}
+export function dict_next(d: usize, pos: i32): i32 {
+  isa(d, TYPE_DICT);
+  return dictNext(d, pos);
+}
 export function dict_key_at(d: usize, pos: i32): usize { return dictEntryKey(d, pos); }
 export function dict_value_at(d: usize, pos: i32): usize { return dictEntryValue(d, pos); }
 
 // ---- set / frozenset ----
 export function set_new(frozen: bool): usize { return setNew(frozen); }
 /** 1 added, 2 present, 0 error. */
-export function set_add(s: usize, k: usize): i32 { return setAdd(s, k); }
-export function set_has(s: usize, k: usize): i32 { return setHas(s, k); }
+export function set_add(s: usize, k: usize): i32 {
+  isa(s, TYPE_SET); live(k);
+  return setAdd(s, k);
+}
+export function set_has(s: usize, k: usize): i32 {
+  isSet(s); live(k);
+  return setHas(s, k);
+}
 /** 1 removed, 2 absent, 0 error. */
-export function set_discard(s: usize, k: usize): i32 { return setDiscard(s, k); }
-export function set_clear(s: usize): void { setClear(s); }
-export function set_next(s: usize, pos: i32): i32 { return setNext(s, pos); }
+export function set_discard(s: usize, k: usize): i32 {
+  isa(s, TYPE_SET); live(k);
+  return setDiscard(s, k);
+}
+export function set_clear(s: usize): void {
+  isa(s, TYPE_SET);
+  setClear(s);
+}
+export function set_next(s: usize, pos: i32): i32 {
+  isSet(s);
+  return setNext(s, pos);
+}
 export function set_key_at(s: usize, pos: i32): usize { return setEntryKey(s, pos); }
 
 // ---- classes and instances ----
 export function class_define(flags: u32, nslots: u32): u32 { return classDefine(flags, nslots); }
 export function class_count(): u32 { return ntypes; }
-export function inst_new(cls: u32): usize { return instNew(cls); }
-export function inst_new2(cls: u32, a: usize, b: usize): usize { return instNew2(cls, a, b); }
-export function slot_get(o: usize, i: u32): usize { return slotGet(o, i); }
-export function slot_set(o: usize, i: u32, v: usize): void { slotSet(o, i, v); }
-export function slot_delete(o: usize, i: u32): i32 { return slotDel(o, i); }
-export function attr_get(o: usize, name: usize): usize { return attrGet(o, name); }
-export function attr_set(o: usize, name: usize, v: usize): i32 { return attrSet(o, name, v); }
-export function attr_delete(o: usize, name: usize): i32 { return attrDel(o, name); }
-export function attr_count(o: usize): u32 { return attrCount(o); }
+export function inst_new(cls: u32): usize {
+  isClass(cls, false);
+  return instNew(cls);
+}
+export function inst_new2(cls: u32, a: usize, b: usize): usize {
+  isClass(cls, true); live(a); live(b);
+  return instNew2(cls, a, b);
+}
+export function slot_get(o: usize, i: u32): usize {
+  isInstance(o, true, i);
+  return slotGet(o, i);
+}
+export function slot_set(o: usize, i: u32, v: usize): void {
+  isInstance(o, true, i); live(v);
+  slotSet(o, i, v);
+}
+export function slot_delete(o: usize, i: u32): i32 {
+  isInstance(o, true, i);
+  return slotDel(o, i);
+}
+export function attr_get(o: usize, name: usize): usize {
+  isInstance(o, false, 0); isa(name, TYPE_STR);
+  return attrGet(o, name);
+}
+export function attr_set(o: usize, name: usize, v: usize): i32 {
+  isInstance(o, false, 0); isa(name, TYPE_STR); live(v);
+  return attrSet(o, name, v);
+}
+export function attr_delete(o: usize, name: usize): i32 {
+  isInstance(o, false, 0); isa(name, TYPE_STR);
+  return attrDel(o, name);
+}
+export function attr_count(o: usize): u32 {
+  isInstance(o, false, 0);
+  return attrCount(o);
+}
 export function attr_name(o: usize, i: u32): usize { return attrName(o, i); }
 export function attr_value(o: usize, i: u32): usize { return attrValue(o, i); }
 

@@ -255,7 +255,7 @@ export function dictEntryValue(d: usize, i: i32): usize { return load<u32>(entry
 export function dictFinish(d: usize): void {
   const k = dictKeys(d);
   if (k) objFree(k);
-  if (dictNumFree < DICT_MAXFREELIST) {
+  if (!PYHEAP_DEBUG && dictNumFree < DICT_MAXFREELIST) {
     store<u32>(d, dictFree);
     dictFree = d;
     dictNumFree++;

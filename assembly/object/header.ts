@@ -29,6 +29,8 @@
 //     except while it is being finalized (its del hook holds a temporary reference).
 
 import { objMalloc, objFree } from "../alloc/obmalloc";
+import { pageAlloc, PURPOSE_TABLE } from "../alloc/pages";
+import { debugRegister, debugUnregister } from "./debug";
 
 // ---- type ids ---------------------------------------------------------------
 export const TYPE_NONE: u32 = 1;
@@ -102,13 +104,38 @@ export const TF_INSTANCE: u32 = 64;   // a host-defined class
 
 /** Classes a heap can define, built-in types included (32 KiB of tables). */
 export const MAX_TYPES: u32 = 4096;
-// Static data, like every immortal object: the allocator's statistics of a new
-// heap show only what the program allocated.
-const typeFlags: usize = memory.data(MAX_TYPES * 4, 8);   // u32[MAX_TYPES]
-const typeSlots: usize = memory.data(MAX_TYPES * 4, 8);   // u32[MAX_TYPES]
+let typeFlags: usize = 0;   // u32[MAX_TYPES]
+let typeSlots: usize = 0;   // u32[MAX_TYPES]
+
+// ---- the static area ----------------------------------------------------------------
+// The type table and the immortal objects live in one block taken from the page layer
+// at start-up (like CPython's statically allocated objects): they are not pool
+// blocks, so the allocator's statistics of a new heap show only what programs made.
+const STATIC_BYTES: usize = 40 * 1024;
+let staticTop: usize = 0;
+let staticEnd: usize = 0;
+
+export function staticInit(): bool {
+  const p = pageAlloc(STATIC_BYTES, PURPOSE_TABLE);
+  if (!p) return false;
+  memory.fill(p, 0, STATIC_BYTES);
+  staticTop = p;
+  staticEnd = p + STATIC_BYTES;
+  return true;
+}
+
+/** n zeroed, 8-aligned bytes of the static area (start-up only). */
+export function staticAlloc(n: usize): usize {
+  const p = (staticTop + 7) & ~7;
+  staticTop = p + n;
+  if (staticTop > staticEnd) unreachable(); // STATIC_BYTES too small: a build error
+  return p;
+}
 export let ntypes: u32 = FIRST_CLASS;
 
 export function typesInit(): bool {
+  typeFlags = staticAlloc(MAX_TYPES * 4);
+  typeSlots = staticAlloc(MAX_TYPES * 4);
   const H = TF_HASHABLE;
   setType(TYPE_NONE, H);
   setType(TYPE_BOOL, H);
@@ -157,6 +184,7 @@ export function defineType(flags: u32, nslots: u32): u32 {
   if (!p) return fail(ERR_MEMORY);
   store<u32>(p, 1);
   store<u32>(p, type, 4);
+  if (PYHEAP_DEBUG) debugRegister(p);
   return p;
 }
 
@@ -170,15 +198,20 @@ export function defineType(flags: u32, nslots: u32): u32 {
   store<u32>(o, 1);
   store<u32>(o, type, 4);
   gcCount0++;
+  if (PYHEAP_DEBUG) debugRegister(o);
   return o;
 }
 
 // @ts-ignore: decorator
-@inline export function freeObject(o: usize): void { objFree(o); }
+@inline export function freeObject(o: usize): void {
+  if (PYHEAP_DEBUG) debugUnregister(o);
+  objFree(o);
+}
 // @ts-ignore: decorator
 @inline export function freeGCObject(o: usize): void {
   // Reuse from a free list and return to one change no count (CPython 3.11).
   if (gcCount0 > 0) gcCount0--;
+  if (PYHEAP_DEBUG) debugUnregister(o);
   objFree(o - GC_HEAD);
 }
 
@@ -233,7 +266,7 @@ export function generationsInit(): void {
 export let NONE: usize = 0;
 
 export function noneInit(): bool {
-  NONE = memory.data(8, 8);
+  NONE = staticAlloc(8);
   immortal(NONE);
   store<u32>(NONE, TYPE_NONE, 4);
   return true;
@@ -241,5 +274,6 @@ export function noneInit(): bool {
 
 export function immortal(o: usize): usize {
   store<u32>(o, IMMORTAL_REFCNT);
+  if (PYHEAP_DEBUG) debugRegister(o);
   return o;
 }

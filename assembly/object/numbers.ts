@@ -21,7 +21,7 @@
 // Ints -5..256 are preallocated immortal singletons, as in CPython.
 
 import {
-  TYPE_INT, TYPE_BOOL, TYPE_FLOAT, newObject, freeObject, immortal, fail, ERR_MEMORY,
+  TYPE_INT, TYPE_BOOL, TYPE_FLOAT, newObject, freeObject, immortal, fail, ERR_MEMORY, staticAlloc,
 } from "./header";
 
 
@@ -34,7 +34,7 @@ export let FALSE_OBJ: usize = 0;
 
 export function numbersInit(): bool {
   const n = NSMALLNEG + NSMALLPOS;
-  smallInts = memory.data((NSMALLNEG + NSMALLPOS) * 16 + 32, 8); // static, as every immortal
+  smallInts = staticAlloc(<usize>n * 16 + 32);
   for (let i = 0; i < n; i++) {
     const o = smallInts + (<usize>i << 4);
     immortal(o);
@@ -152,7 +152,7 @@ export function floatNew(x: f64): usize {
 }
 
 export function floatDealloc(o: usize): void {
-  if (floatNumFree < FLOAT_MAXFREE) {
+  if (!PYHEAP_DEBUG && floatNumFree < FLOAT_MAXFREE) {
     store<u32>(o, floatFree);
     floatFree = o;
     floatNumFree++;

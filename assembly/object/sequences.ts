@@ -22,7 +22,7 @@
 
 import {
   TYPE_TUPLE, TYPE_LIST, GC_HEAD, newGCObject, freeGCObject, track, immortal, fail,
-  ERR_INDEX, ERR_MEMORY,
+  ERR_INDEX, ERR_MEMORY, staticAlloc,
 } from "./header";
 import { objMalloc, objRealloc, objFree } from "../alloc/obmalloc";
 import { decref, incref } from "./refcount";
@@ -42,7 +42,7 @@ export let EMPTY_TUPLE: usize = 0;
 @inline export function tupleAllocSize(n: i32): usize { return 12 + (<usize>n << 2); }
 
 export function tuplesInit(): bool {
-  const p = memory.data(24, 8);   // GC head + tuple header, static
+  const p = staticAlloc(GC_HEAD + 16);
   EMPTY_TUPLE = p + GC_HEAD;
   immortal(EMPTY_TUPLE);
   store<u32>(EMPTY_TUPLE, TYPE_TUPLE, 4);
@@ -77,7 +77,7 @@ export function tupleNew(n: i32): usize {
 /** Puts a tuple's memory on its free list or frees it (items already dropped). */
 export function tupleFinish(o: usize): void {
   const n = seqSize(o);
-  if (n < TUPLE_MAXSAVESIZE) {
+  if (!PYHEAP_DEBUG && n < TUPLE_MAXSAVESIZE) {
     const nf = tupleNumFree + (<usize>n << 2);
     const k = load<i32>(nf);
     if (k < TUPLE_MAXFREELIST) {
@@ -265,7 +265,7 @@ export function listClear(o: usize): void {
 export function listFinish(o: usize): void {
   const items = listItems(o);
   if (items) objFree(items);
-  if (listNumFree < LIST_MAXFREELIST) {
+  if (!PYHEAP_DEBUG && listNumFree < LIST_MAXFREELIST) {
     store<u32>(o, listFree);
     listFree = o;
     listNumFree++;

@@ -21,7 +21,7 @@
 
 import {
   TYPE_STR, TYPE_BYTES, OF_HASHED, OF_INTERNED, newObject, freeObject, immortal, typeId,
-  isImmortal, IMMORTAL_REFCNT,
+  isImmortal, IMMORTAL_REFCNT, staticAlloc,
 } from "./header";
 import { objMalloc, objFree } from "../alloc/obmalloc";
 import { decref } from "./refcount";
@@ -37,8 +37,8 @@ export let EMPTY_BYTES: usize = 0;
 @inline export function strSize(len: usize): usize { return (16 + len + 7) & ~7; }
 
 export function stringsInit(): bool {
-  EMPTY_STR = memory.data(16, 8);
-  EMPTY_BYTES = memory.data(16, 8);
+  EMPTY_STR = staticAlloc(16);
+  EMPTY_BYTES = staticAlloc(16);
   for (let i = 0; i < 2; i++) {
     const o = i ? EMPTY_BYTES : EMPTY_STR;
     immortal(o);

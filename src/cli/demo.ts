@@ -1,9 +1,11 @@
 /**
- * `pyheap demo`: a guided tour. For now, of the allocator: a realistic mix of
- * allocations, the pools and arenas they fill, frees that empty pools and release
- * arenas, and CPython's sys._debugmallocstats() report for this heap.
+ * `pyheap demo`: a guided tour. First the allocator: a realistic mix of allocations,
+ * the pools and arenas they fill, frees that empty pools and release arenas, and
+ * CPython's sys._debugmallocstats() report for this heap. Then objects: reference
+ * counts rising and falling as names bind and unbind, a list freed the moment its
+ * last name lets go, and what __slots__ saves.
  */
-import { Heap } from "../node.js";
+import { Heap, type Ref } from "../node.js";
 import { renderArenas, type Glyphs } from "./picture.js";
 
 export interface DemoOptions {
@@ -97,4 +99,50 @@ export async function demo(o: DemoOptions): Promise<void> {
   const bad = heap.mem.check();
   w(`  heap invariants: ${bad === 0 ? "all hold" : `BROKEN (#${bad})`}\n`);
   if (bad) throw new Error(`heap invariant ${bad} broken`);
+  await objectLessons(w);
+}
+
+/** The first lessons about objects: each handle is a name, like a Python variable. */
+async function objectLessons(w: (s: string) => void): Promise<void> {
+  using heap = await Heap.create();
+  const rc = (r: Ref) => heap.sys.getrefcount(r);
+  w("\n== 6. reference counts: every name (handle) and every container slot holding an object counts one\n\n");
+  const list1 = heap.list([1, 2, 3]);
+  w(`  >>> list1 = [1, 2, 3]              refcount ${rc(list1)}\n`);
+  const list2 = list1.dup();
+  w(`  >>> list2 = list1                  refcount ${rc(list1)}   (a second name)\n`);
+  const outer = heap.list([list1]);
+  w(`  >>> outer = [list1]                refcount ${rc(list1)}   (a list slot)\n`);
+  outer.release();
+  w(`  >>> del outer                      refcount ${rc(list1)}   (outer died, and dropped its slot)\n`);
+  list2.release();
+  w(`  >>> del list2                      refcount ${rc(list1)}\n`);
+  w(`  (pyheap's getrefcount counts exactly the references; CPython's adds 1 for its own argument.\n`);
+  w(`   Immortal objects such as None and small ints report ${heap.sys.getrefcount(null)}: their count never moves.)\n`);
+
+  w("\n== 7. list1 = None frees the list at once: no collector needed when the count reaches 0\n\n");
+  const freed: string[] = [];
+  const Tracked = heap.defineClass("Tracked", { slots: ["name"], del: (self) => freed.push(self.getattr("name").toJS() as string) });
+  // heap.scope releases the handles made inside it: the list keeps the only reference
+  heap.scope(() => list1.append(Tracked.new({ name: "item in list1" })));
+  const before = heap.sys.getallocatedblocks();
+  w(`  list1 holds ${list1.length} items; ${before} blocks are allocated\n`);
+  list1.release();
+  w(`  >>> list1 = None\n`);
+  const lists = heap.sys.freelists().list;
+  w(`  at once: __del__ ran for [${freed.join(", ")}]; ${before - heap.sys.getallocatedblocks()} blocks went back to the allocator\n`);
+  w(`  (the item and the item array; the list object itself waits on the list free list for the next list,\n`);
+  w(`   as in CPython: ${lists} list${lists === 1 ? "" : "s"} there now)\n`);
+
+  w("\n== 8. __slots__ saves memory (sys.getsizeof side by side)\n\n");
+  const Plain = heap.defineClass("Plain");
+  const Slotted = heap.defineClass("Slotted", { slots: ["x", "y"] });
+  const p = Plain.new({ x: 1, y: 2 });
+  const q = Slotted.new({ x: 1, y: 2 });
+  const sp = heap.sys.getsizeof(p), sq = heap.sys.getsizeof(q);
+  w(`  class Plain: x, y in an attribute table       ${String(sp).padStart(4)} bytes   (CPython 3.11: 56, values stored outside it)\n`);
+  w(`  class Slotted: __slots__ = ("x", "y")         ${String(sq).padStart(4)} bytes   (CPython 3.11: 48)\n`);
+  w(`  a slotted instance is ${(sp / sq).toFixed(1)}x smaller here; a million of them take ${kib(sq * 1e6)} instead of ${kib(sp * 1e6)}.\n`);
+  p.release();
+  q.release();
 }

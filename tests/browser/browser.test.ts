@@ -91,4 +91,46 @@ describe.skipIf(!executable && !process.env.CI)("in a browser", () => {
     expect(requests.filter((r) => r === "/pyheap.wasm")).toHaveLength(1);
     await page.close();
   });
+
+  it("runs objects with reference counting, and loads the debug engine", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${base}/`);
+    const result = await page.evaluate(`(async () => {
+      const { Heap, PyReferenceError, PyTypeError } = await import("/browser.js");
+      const heap = await Heap.create();
+      const freed = [];
+      const Node = heap.defineClass("Node", { slots: ["value", "next"], del: (self) => freed.push(self.getattr("value").toJS()) });
+      const xs = heap.from([1, 2.5, "é", null, [true], new Map([[1, "one"]])]);
+      const repr = xs.repr();
+      const head = heap.scope(() => {
+        const a = Node.new({ value: 1 });
+        a.setattr("next", Node.new({ value: 2 }));
+        return a;
+      });
+      const rc = heap.sys.getrefcount(head);
+      const size = heap.sys.getsizeof(head);
+      head.release();
+      let unhashable = "";
+      try { heap.set([heap.list()]); } catch (e) { unhashable = e instanceof PyTypeError ? e.message : String(e); }
+      const dbg = await Heap.create({ debug: true });
+      const l = dbg.raw.list();
+      dbg.raw.decref(l);
+      let misuse = "";
+      try { dbg.raw.append(l, dbg.raw.None); } catch (e) { misuse = e instanceof PyReferenceError ? "PyReferenceError" : String(e); }
+      return { repr, rc, size, freed, unhashable, misuse };
+    })()`);
+    expect(errors).toEqual([]);
+    expect(result).toEqual({
+      repr: "[1, 2.5, 'é', None, [True], {1: 'one'}]",
+      rc: 1,
+      size: 24,
+      freed: [1, 2],
+      unhashable: "unhashable type: 'list'",
+      misuse: "PyReferenceError",
+    });
+    expect(requests.filter((r) => r === "/pyheap-debug.wasm")).toHaveLength(1);
+    await page.close();
+  });
 });

@@ -122,10 +122,10 @@ function emptySlot(k: usize, hash: i32): usize {
   }
 }
 
-/** dictresize: a table for at least minUsed live entries, entries compacted in order. */
-function resize(d: usize, minUsed: u32): bool {
+/** dictresize: a table of at least minSize slots (CPython passes used x 3), entries compacted in order. */
+function resize(d: usize, minSize: u32): bool {
   let size = MINSIZE;
-  while (usableFraction(size) < minUsed) size <<= 1;
+  while (size < minSize) size <<= 1;
   const nk = newKeys(size);
   if (!nk) return false;
   const old = dictKeys(d);
@@ -173,7 +173,7 @@ export function dictSet(d: usize, key: usize, value: usize): i32 {
     }
   }
   if (!k || load<u32>(k, 4) == 0) {
-    if (!resize(d, <u32>dictUsed(d) * 3 > 5 ? <u32>dictUsed(d) * 3 : 5)) { fail(ERR_MEMORY); return 0; }
+    if (!resize(d, <u32>dictUsed(d) * 3)) { fail(ERR_MEMORY); return 0; }   // GROWTH_RATE
     k = dictKeys(d);
   }
   const n = keysNentries(k);

@@ -73,9 +73,10 @@ function lookup(s: usize, key: usize, hash: i32): usize {
   }
 }
 
+/** set_table_resize: the smallest power of 2 above minUsed, at least 8. */
 function resize(s: usize, minUsed: u32): bool {
   let size: u32 = 8;
-  while (size * 3 <= minUsed * 5) size <<= 1;
+  while (size <= minUsed) size <<= 1;
   const t = objMalloc(<usize>size << 3);
   if (!t) return false;
   memory.fill(t, 0, <usize>size << 3);
@@ -108,7 +109,7 @@ export function setAdd(s: usize, key: usize): i32 {
   if (e) return 2;
   const used = <u32>setUsed(s);
   if (!setTable(s) || (setFill(s) + 1) * 5 >= (setMask(s) + 1) * 3) {
-    if (!resize(s, used > 50000 ? (used + 1) * 2 : (used + 1) * 4)) { fail(ERR_MEMORY); return 0; }
+    if (!resize(s, used > 50000 ? used * 2 : used * 4)) { fail(ERR_MEMORY); return 0; }
     lookup(s, key, hash);
   }
   e = insertAt;

@@ -508,7 +508,7 @@ export class Objects {
         case T.FLOAT: out.push(floatRepr(this.engine.f64[(id + 8) >>> 3])); continue;
         case T.STR: out.push(strRepr(this.readStr(id))); continue;
         case T.BYTES: out.push(bytesRepr(this.bytesView(id))); continue;
-        case T.BYTEARRAY: out.push(`bytearray(${bytesRepr(this.bytesView(id))})`); continue;
+        case T.BYTEARRAY: out.push(`bytearray(${bytesRepr(this.bytesView(id), true)})`); continue;
         case T.MEMORYVIEW: {
           const released = this.engine.u32[(id + 20) >>> 2] & 1;
           out.push(`<${released ? "released " : ""}memory at 0x${id.toString(16)}>`);
@@ -654,6 +654,13 @@ export function floatRepr(v: number): string {
   return neg ? "-" + s : s;
 }
 
+/**
+ * Characters Python's str.isprintable() rejects (unicode_repr escapes them): the
+ * categories Other (Cc, Cf, Cs, Co, Cn) and Separator (Zs, Zl, Zp), except the space.
+ * Categories come from the JS engine's Unicode tables, which may be newer than Python's.
+ */
+const NON_PRINTABLE = /[\p{C}\p{Z}]/u;
+
 function strRepr(s: string): string {
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = q;
@@ -663,20 +670,22 @@ function strRepr(s: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (ch === "\t") out += "\\t";
-    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
-    else if (c >= 0x80 && c < 0xa0) out += "\\x" + c.toString(16).padStart(2, "0");
-    else out += ch;
+    else if (c === 0x20 || !NON_PRINTABLE.test(ch)) out += ch;
+    else if (c <= 0xff) out += "\\x" + c.toString(16).padStart(2, "0");
+    else if (c <= 0xffff) out += "\\u" + c.toString(16).padStart(4, "0");
+    else out += "\\U" + c.toString(16).padStart(8, "0");
   }
   return out + q;
 }
 
-function bytesRepr(b: Uint8Array): string {
+/** bytes' repr; `bytearray` escapes every ' whatever the quotes (CPython's bytearray_repr does). */
+function bytesRepr(b: Uint8Array, bytearray = false): string {
   let hasSingle = false, hasDouble = false;
   for (const c of b) { if (c === 0x27) hasSingle = true; else if (c === 0x22) hasDouble = true; }
   const q = hasSingle && !hasDouble ? '"' : "'";
   let out = "b" + q;
   for (const c of b) {
-    if (c === q.charCodeAt(0) || c === 0x5c) out += "\\" + String.fromCharCode(c);
+    if (c === q.charCodeAt(0) || c === 0x5c || (bytearray && c === 0x27)) out += "\\" + String.fromCharCode(c);
     else if (c === 0x0a) out += "\\n";
     else if (c === 0x0d) out += "\\r";
     else if (c === 0x09) out += "\\t";
@@ -734,7 +743,13 @@ export class Ref {
 
   /** Is this handle still usable? */
   get alive(): boolean {
-    return this._state !== HANDLE_RELEASED && !!this._objects.engine;
+    if (this._state === HANDLE_RELEASED) return false;
+    try {
+      this._objects.engine; // throws once the heap is closed
+    } catch {
+      return false;
+    }
+    return true;
   }
 
   /** Drops this handle's reference; the object is freed if it was the last. Idempotent. */
@@ -1067,7 +1082,9 @@ export class Ref {
     const x = o.engine.exports;
     const i = o.checkAttrName(cls, name, "get");
     const id = this._id;
-    const v = (i >= 0 ? x.slot_get(id, i) : x.attr_get(id, o.nameId(name))) >>> 0;
+    // a name never interned in this heap is nobody's attribute: fail without interning it
+    const nid = i >= 0 ? 0 : o.names.get(name);
+    const v = (i >= 0 ? x.slot_get(id, i) : nid === undefined ? 0 : x.attr_get(id, nid)) >>> 0;
     if (!v) {
       x.clear_error();
       throw new PyAttributeError(`'${cls.name}' object has no attribute '${name}'`);
@@ -1081,10 +1098,10 @@ export class Ref {
     const x = o.engine.exports;
     const i = o.checkAttrName(cls, name, "set");
     const id = this._id;
-    const nid = i >= 0 ? 0 : o.nameId(name);
+    // the name is interned once the value converted: a bad value leaves no new name behind
     o.with([value], (v) => {
       if (i >= 0) x.slot_set(id, i, v);
-      else if (!x.attr_set(id, nid, v)) throw o.error("setattr");
+      else if (!x.attr_set(id, o.nameId(name), v)) throw o.error("setattr");
     });
   }
 
@@ -1094,7 +1111,8 @@ export class Ref {
     const x = o.engine.exports;
     const i = o.checkAttrName(cls, name, "del");
     const id = this._id;
-    const ok = i >= 0 ? x.slot_delete(id, i) : x.attr_delete(id, o.nameId(name));
+    const nid = i >= 0 ? 0 : o.names.get(name); // (as in getattr: never interned, never set)
+    const ok = i >= 0 ? x.slot_delete(id, i) : nid === undefined ? 0 : x.attr_delete(id, nid);
     if (!ok) {
       x.clear_error();
       throw new PyAttributeError(i >= 0 ? name : `'${cls.name}' object has no attribute '${name}'`);

@@ -53,8 +53,10 @@ export function bytearrayResize(o: usize, n: u32): i32 {
   if (baExports(o)) { fail(ERR_BUFFER); return 0; }
   const len = baLen(o), alloc = load<u32>(o, 12);
   if (n > alloc || n < (alloc >> 1)) {
-    // grow by 1/8 (at least to n), or shrink to fit when under half used
-    let na: u32 = n > alloc ? n + (n >> 3) + (n < 9 ? 3 : 6) : n;
+    // PyByteArray_Resize: a moderate upsize (to at most 1/8 above the allocation)
+    // over-allocates by 1/8; a major upsize, or a shrink to under half, takes exactly n.
+    // (Over-allocating every upsize also overflowed u32 for n near 4 GiB.)
+    let na: u32 = n > alloc && n <= alloc + (alloc >> 3) ? n + (n >> 3) + (n < 9 ? 3 : 6) : n;
     const d = baData(o);
     let p: usize = 0;
     if (na) {
@@ -79,7 +81,7 @@ export function bytearrayDealloc(o: usize): void {
 export function memoryviewNew(base: usize): usize {
   const t = typeId(base);
   if (t != TYPE_BYTES && t != TYPE_BYTEARRAY) return fail(ERR_TYPE, t);
-  const o = newGCObject(TYPE_MEMORYVIEW, 16);
+  const o = newGCObject(TYPE_MEMORYVIEW, 24);   // base, data, length, flags after the header
   if (!o) return 0;
   incref(base);
   store<u32>(o, base, 8);

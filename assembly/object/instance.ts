@@ -42,14 +42,16 @@ export function instNew(cls: u32): usize {
   return o;
 }
 
-/** The same with the first two slots set (a fast path for VMs and benchmarks). */
+/** The same with the first two slots set (a fast path for VMs and benchmarks; 2+ slots). */
 export function instNew2(cls: u32, a: usize, b: usize): usize {
-  const o = newGCObject(cls, 16);
+  const n = <usize>slotsOf(cls);
+  const o = newGCObject(cls, 8 + (n << 2));   // every slot of the class, not only the two set
   if (!o) return 0;
   incref(a);
   incref(b);
   store<u32>(o, a, 8);
   store<u32>(o, b, 12);
+  if (n > 2) memory.fill(o + 16, 0, (n - 2) << 2);
   track(o);
   return o;
 }

@@ -16,7 +16,7 @@
 //   +--------+   36 bytes, a 40-byte block (CPython: 200 with its inline small table)
 //
 // An empty set has no table (mask == 0, table == 0); the first add makes 8 slots.
-// Invariants: used = live keys; fill = live + dummies; fill * 5 < (mask + 1) * 3.
+// Invariants: used = live keys; fill = live + dummies; fill * 5 < mask * 3.
 
 import {
   TYPE_SET, TYPE_FROZENSET, newGCObject, freeGCObject, track, fail, ERR_MEMORY, GC_HEAD,
@@ -108,8 +108,12 @@ export function setAdd(s: usize, key: usize): i32 {
   if (e == 1) return 0;
   if (e) return 2;
   const used = <u32>setUsed(s);
-  if (!setTable(s) || (setFill(s) + 1) * 5 >= (setMask(s) + 1) * 3) {
-    if (!resize(s, used > 50000 ? used * 2 : used * 4)) { fail(ERR_MEMORY); return 0; }
+  // set_add_entry grows when filling an unused slot (not a dummy) makes fill * 5 >= mask * 3,
+  // to used * 4 (used * 2 past 50,000) with used counting the new key; growing before the
+  // insert instead of after it gives the same table
+  if (!setTable(s) || (load<u32>(insertAt, 4) == 0 && (setFill(s) + 1) * 5 >= setMask(s) * 3)) {
+    const n = used + 1;
+    if (!resize(s, n > 50000 ? n * 2 : n * 4)) { fail(ERR_MEMORY); return 0; }
     lookup(s, key, hash);
   }
   e = insertAt;

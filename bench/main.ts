@@ -1,7 +1,8 @@
-/** `npm run bench -- <suite> [--runs N] [--scale X]`. Suites: alloc. */
+/** `npm run bench -- <suite> [--runs N] [--scale X]`. Suites: alloc, objects. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { measureOne, workloads, type Measured, type Result } from "./alloc.js";
+import { objects, type Options as ObjectsOptions } from "./objects.js";
 
 function num(value: string): number {
   const n = Number(value);
@@ -64,6 +65,22 @@ program
   .option("--only <list>", "only these patterns, e.g. b,d")
   .option("--out <file>", "JSON results", "bench/results/alloc.json")
   .action(alloc);
+program
+  .command("objects")
+  .description("objects created and freed (handle API, heap.raw, CPython 3.11, V8), bytes per object, the refcount cascade")
+  .option("--runs <n>", "samples per figure (median)", (v) => Math.round(num(v)), 7)
+  .option("--scale <x>", "scale the object counts (1 = 1M objects per sample)", num, 1)
+  .option("--only <list>", "only these workloads: int,float,str,tuple2,list1,dict0,slots2,slots2-empty,inst1,cascade")
+  .option("--python <cmd>", "the CPython to compare with", "python3")
+  .option("--no-cpython", "skip the CPython subprocess")
+  .option("--out <file>", "JSON results", "bench/results/objects.json")
+  .action(async (opts: ObjectsOptions & { out: string }) => {
+    const { results, report } = await objects(opts);
+    console.log(report);
+    mkdirSync(opts.out.replace(/\/[^/]*$/, ""), { recursive: true });
+    writeFileSync(opts.out, JSON.stringify(results, null, 2) + "\n");
+    console.log(`wrote ${opts.out}`);
+  });
 program.parseAsync().catch((e: unknown) => {
   console.error(e);
   process.exitCode = 1;

@@ -14,8 +14,8 @@
 //
 //   gc_next = the container below on the stack    gc_prev = how many children done
 //
-// deallocate() loops: take the top container's next child, decref it; if that was
-// the last reference, start tearing the child down (it goes on top); when a
+// deallocate() loops: drop the top container's children in order until one loses
+// its last reference, then start tearing that child down (it goes on top); when a
 // container has no children left, free it and pop. No memory is allocated, nothing
 // grows with the data, and an object's children are decref'd exactly when CPython
 // would decref them, so del hooks run in CPython's order.
@@ -83,19 +83,24 @@ export function deallocate(o: usize): void {
       }
     }
     if (!top) break;
-    const child = nextChild(top);
-    if (!child) {
+    cur = nextDeadChild(top);
+    if (!cur) {
       const done = top;
       top = load<u32>(done - GC_HEAD);
       freeContainer(done);
-      continue;
     }
-    const rc = load<u32>(child);
-    if (<i32>rc < 0) continue;
-    if (rc > 1) { store<u32>(child, rc - 1); continue; }
-    store<u32>(child, 0);
-    cur = child;
   }
+}
+
+/** Drops one reference to a child of a dying container: true when it was the last (refcnt now 0). */
+// @ts-ignore: decorator
+@inline function dropChild(o: usize): bool {
+  if (!o) return false;
+  const rc = load<u32>(o);
+  if (<i32>rc < 0) return false;
+  if (rc > 1) { store<u32>(o, rc - 1); return false; }
+  store<u32>(o, 0);
+  return true;
 }
 
 /**
@@ -144,49 +149,81 @@ function freeLeaf(o: usize, t: u32): void {
   }
 }
 
-/** The top container's next child in CPython's dealloc order, or 0 when done. */
-function nextChild(o: usize): usize {
+/**
+ * Drops the top container's children in CPython's dealloc order until one dies:
+ * returns that child (refcnt 0, to be torn down before the next one is dropped), or
+ * 0 when every child is dropped. A container whose children all survive takes one
+ * call. gc_prev counts the children done, so the next call resumes after the dead one.
+ * (Inlined into deallocate, its only caller.)
+ */
+// @ts-ignore: decorator
+@inline function nextDeadChild(o: usize): usize {
   let c = load<u32>(o - GC_HEAD, 4);
   const t = typeId(o);
   let child: usize = 0;
+  let dead: usize = 0;
   switch (t) {
     case TYPE_TUPLE:
     case TYPE_LIST: {
       const n = <u32>seqSize(o);
       const items = t == TYPE_TUPLE ? o + 12 : listItems(o);
-      while (c < n && !child) { child = load<u32>(items + (<usize>(n - 1 - c) << 2)); c++; }
+      while (c < n && !dead) {
+        child = load<u32>(items + (<usize>(n - 1 - c) << 2));
+        c++;
+        if (dropChild(child)) dead = child;
+      }
       break;
     }
     case TYPE_DICT: {
       const k = dictKeys(o);
       const m: u32 = k ? <u32>keysNentries(k) << 1 : 0;
-      while (c < m && !child) { child = load<u32>(entryAt(k, <i32>(c >> 1)) + 4 + (<usize>(c & 1) << 2)); c++; }
+      while (c < m && !dead) {
+        child = load<u32>(entryAt(k, <i32>(c >> 1)) + 4 + (<usize>(c & 1) << 2));
+        c++;
+        if (dropChild(child)) dead = child;
+      }
       break;
     }
     case TYPE_SET:
     case TYPE_FROZENSET: {
       const tb = setTable(o);
       const m: u32 = tb ? setMask(o) + 1 : 0;
-      while (c < m && !child) { const k = load<u32>(tb + (<usize>c << 3), 4); if (k > 1) child = k; c++; }
+      while (c < m && !dead) {
+        const k = load<u32>(tb + (<usize>c << 3), 4);
+        c++;
+        if (k > 1 && dropChild(k)) dead = k;
+      }
       break;
     }
     case TYPE_MEMORYVIEW: {
-      if (c == 0) { child = load<u32>(o, 8); c = 1; }
+      if (c == 0) {
+        c = 1;
+        child = load<u32>(o, 8);
+        if (dropChild(child)) dead = child;
+      }
       break;
     }
     default: {
       if (flagsOf(t) & TF_SLOTS) {
         const n = slotsOf(t);
-        while (c < n && !child) { child = load<u32>(o + 8 + (<usize>c << 2)); c++; }
+        while (c < n && !dead) {
+          child = load<u32>(o + 8 + (<usize>c << 2));
+          c++;
+          if (dropChild(child)) dead = child;
+        }
       } else {
         const tb = load<u32>(o, 8);
         const n: u32 = tb ? load<u32>(tb) : 0;
-        while (c < n && !child) { child = load<u32>(<usize>tb + 12 + (<usize>c << 3)); c++; }
+        while (c < n && !dead) {
+          child = load<u32>(<usize>tb + 12 + (<usize>c << 3));
+          c++;
+          if (dropChild(child)) dead = child;
+        }
       }
     }
   }
   store<u32>(o - GC_HEAD, c, 4);
-  return child;
+  return dead;
 }
 
 function freeContainer(o: usize): void {

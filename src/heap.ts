@@ -134,6 +134,7 @@ export class Heap {
   close(): void {
     this.#engine = undefined;
     this.mem.forget();
+    this.raw.close();
   }
 
   // ---- objects --------------------------------------------------------------------

@@ -98,17 +98,33 @@ export class PyClass {
     if (attrs !== undefined && (attrs === null || typeof attrs !== "object" || attrs instanceof Ref)) {
       throw new PyTypeError(`${this.name}.new() takes an object of attributes, not ${describe(attrs)}`);
     }
-    const entries = attrs ? Object.entries(attrs) : [];
-    for (const [k] of entries) o.checkAttrName(this, k, "set");
-    const id = o.alloc(() => x.inst_new(this.id));
-    const ref = o.wrap(id);
-    try {
-      for (const [k, v] of entries) ref.setattr(k, v);
-    } catch (e) {
-      ref.release();
-      throw e;
+    // check every name and convert every value first: a bad one changes nothing
+    const names: number[] = [];
+    const values: PyValue[] = [];
+    if (attrs) {
+      for (const k in attrs) {
+        if (!Object.prototype.hasOwnProperty.call(attrs, k)) continue;
+        names.push(o.checkAttrName(this, k, "set"));
+        values.push(attrs[k]);
+      }
     }
-    return ref;
+    return o.with(values, (...ids) => {
+      // attribute names are interned only once every value has converted
+      const nameIds = this.slotIndex ? names : Object.keys(attrs ?? {}).map((k) => o.nameId(k));
+      const id = o.alloc(() => x.inst_new(this.id), this.name);
+      if (this.slotIndex) {
+        for (let i = 0; i < ids.length; i++) x.slot_set(id, names[i], ids[i]);
+      } else {
+        for (let i = 0; i < ids.length; i++) {
+          if (!x.attr_set(id, nameIds[i], ids[i])) {
+            const err = o.error("setattr");
+            x.obj_decref(id);
+            throw err;
+          }
+        }
+      }
+      return o.wrap(id);
+    });
   }
 
   toString(): string {

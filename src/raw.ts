@@ -13,17 +13,33 @@
  * loads the engine build that checks every id (PyReferenceError).
  */
 import type { ObjectExports } from "./engine.js";
-import { PyTypeError } from "./errors.js";
+import { PyMemoryError, PyReferenceError, PyTypeError } from "./errors.js";
 import { FIRST_CLASS, PyClass, T, type JSValue, type Objects, type Ref } from "./objects.js";
+
+/** A trap from a refused memory grow, as PyMemoryError; anything else unchanged. */
+function trapped(e: unknown): unknown {
+  return e instanceof WebAssembly.RuntimeError ? new PyMemoryError(`the engine refused to grow memory (${e.message})`) : e;
+}
+
+/** Stands in for the exports once the heap is closed: every call throws. */
+const closedExports = new Proxy({} as ObjectExports, {
+  get: () => () => {
+    throw new PyReferenceError("this heap is closed");
+  },
+});
 
 export class Raw {
   readonly #o: Objects;
+  /** The engine's exports, held directly: the hot paths make no closure and no getter call. */
+  #x: ObjectExports;
   constructor(objects: Objects) {
     this.#o = objects;
+    this.#x = objects.engine.exports;
   }
 
-  get #x(): ObjectExports {
-    return this.#o.engine.exports;
+  /** @internal Called by heap.close(). */
+  close(): void {
+    this.#x = closedExports;
   }
 
   #check(r: number, what: string): number {
@@ -43,20 +59,46 @@ export class Raw {
   sizeof(id: number): number { return this.#x.obj_sizeof(id) >>> 0; }
 
   // ---- constructors (new references) ----
-  int(v: number | bigint): number { return this.#o.newInt(v); }
-  float(x: number): number { return this.#o.newFloat(x); }
+  int(v: number | bigint): number {
+    if (typeof v === "number" && (v | 0) === v) {
+      let r: number;
+      try { r = this.#x.int_from_i32(v); } catch (e) { throw trapped(e); }
+      return this.#check(r, "int");
+    }
+    return this.#o.newInt(v);
+  }
+  float(x: number): number {
+    if (typeof x !== "number") return this.#o.newFloat(x); // throws PyTypeError
+    let r: number;
+    try { r = this.#x.float_new(x); } catch (e) { throw trapped(e); }
+    return this.#check(r, "float");
+  }
   str(s: string): number { return this.#o.newStr(s); }
   bytes(data: Uint8Array): number { return this.#o.newBytes(data); }
   /** A tuple of the given ids (each incref'd). */
   tuple(items: number[]): number {
     const x = this.#x;
-    const t = this.#o.alloc(() => x.tuple_new(items.length), "tuple");
+    let t: number;
+    try { t = x.tuple_new(items.length); } catch (e) { throw trapped(e); }
+    this.#check(t, "tuple");
     for (let i = 0; i < items.length; i++) x.tuple_init(t, i, items[i]);
     return t;
   }
-  list(capacity = 0): number { return this.#o.alloc(() => this.#x.list_new(capacity), "list"); }
-  dict(): number { return this.#o.alloc(() => this.#x.dict_new(), "dict"); }
-  set(frozen = false): number { return this.#o.alloc(() => this.#x.set_new(frozen ? 1 : 0), "set"); }
+  list(capacity = 0): number {
+    let r: number;
+    try { r = this.#x.list_new(capacity); } catch (e) { throw trapped(e); }
+    return this.#check(r, "list");
+  }
+  dict(): number {
+    let r: number;
+    try { r = this.#x.dict_new(); } catch (e) { throw trapped(e); }
+    return this.#check(r, "dict");
+  }
+  set(frozen = false): number {
+    let r: number;
+    try { r = this.#x.set_new(frozen ? 1 : 0); } catch (e) { throw trapped(e); }
+    return this.#check(r, "set");
+  }
   /** An instance of a class (a PyClass or its id), slots unset. */
   new(cls: PyClass | number): number {
     const id = cls instanceof PyClass ? cls.id : cls;
@@ -65,11 +107,17 @@ export class Raw {
   }
   /** An instance of a slotted class with its first two slots set: one engine call. */
   new2(cls: number, a: number, b: number): number {
-    return this.#o.alloc(() => this.#x.inst_new2(cls, a, b), "instance");
+    let r: number;
+    try { r = this.#x.inst_new2(cls, a, b); } catch (e) { throw trapped(e); }
+    return this.#check(r, "instance");
   }
 
   // ---- list ----
-  append(list: number, v: number): void { this.#check(this.#x.list_append(list, v), "list.append"); }
+  append(list: number, v: number): void {
+    let r: number;
+    try { r = this.#x.list_append(list, v); } catch (e) { throw trapped(e); }
+    this.#check(r, "list.append");
+  }
   /** Borrowed. */
   getitem(seq: number, i: number): number {
     const x = this.#x;
@@ -140,4 +188,6 @@ export class Raw {
 
   /** The engine's exports, for the tightest loops (see docs/ARCHITECTURE.md's ABI table). */
   get exports(): ObjectExports { return this.#x; }
+  /** Len of the live object set (debug engine only; 0 in release). */
+  debugLiveCount(): number { return this.#x.debug_live_count(); }
 }

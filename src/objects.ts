@@ -206,7 +206,7 @@ export class Objects {
     const x = this.engine.exports;
     if (typeof v === "number") {
       if (!Number.isFinite(v)) throw new PyValueError(`cannot convert float ${Number.isNaN(v) ? "NaN" : "infinity"} to integer`);
-      if ((v | 0) === v) return x.int_from_i32(v) >>> 0;
+      if ((v | 0) === v) return this.alloc(() => x.int_from_i32(v), "int"); // 0 when memory is exhausted
       return this.alloc(() => x.int_from_f64(Math.trunc(v)), "int");
     }
     if (typeof v !== "bigint") throw new PyTypeError(`int() argument must be a number or bigint, not ${describe(v)}`);
@@ -219,7 +219,8 @@ export class Objects {
       m >>= 32n;
     }
     const e = this.engine;
-    const p = this.alloc(() => e.exports.mem_malloc(digits.length * 4), "int");
+    const p = e.exports.mem_malloc(digits.length * 4) >>> 0; // the allocator records no engine error
+    if (!p) throw new PyMemoryError("int: heap memory exhausted");
     try {
       e.u32.set(digits, p >>> 2);
       return this.alloc(() => e.exports.int_from_digits(p, digits.length, neg ? 1 : 0), "int");

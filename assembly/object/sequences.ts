@@ -238,7 +238,9 @@ export function listPop(o: usize, i: i32): usize {
   const items = listItems(o);
   const v = load<u32>(items + (<usize>k << 2));
   memory.copy(items + (<usize>k << 2), items + (<usize>(k + 1) << 2), <usize>(n - k - 1) << 2);
-  listResize(o, n - 1); // shrinking never fails to leave a valid list
+  // shrinking may move the items to a smaller block, which can fail when memory is
+  // exhausted: then the list keeps its block and is one item shorter all the same
+  if (!listResize(o, n - 1)) store<i32>(o, n - 1, 8);
   return v;
 }
 

@@ -173,3 +173,40 @@ export function benchTeardown(impl: i32): void {
   reallocated = 0;
   benchTeardownArrays();
 }
+
+// ---- object loops (bench/objects.ts's "in wasm" rows): create and drop n objects ----
+import { intFromI32, floatNew } from "./object/numbers";
+import { dictNew } from "./object/dict";
+import { instNew2 } from "./object/instance";
+import { decref } from "./object/refcount";
+import { NONE } from "./object/header";
+import { tupleNew, listNew, listAppend } from "./object/sequences";
+
+/**
+ * x = <new object> in a loop, as CPython runs it: make the new object, then drop the
+ * previous one (so pools never empty). kind 0: int 1001, 1: float, 2: 2-slot instance
+ * of class cls (None, None), 3: 2-tuple (None, None), 4: 1-item list, 5: empty dict.
+ */
+export function benchObjectPairs(kind: i32, cls: u32, n: u32): u32 {
+  let sum: u32 = 0;
+  let prev: usize = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let o: usize = 0;
+    if (kind == 0) o = intFromI32(1001);
+    else if (kind == 1) o = floatNew(2.5);
+    else if (kind == 2) o = instNew2(cls, NONE, NONE);
+    else if (kind == 3) {
+      o = tupleNew(2);
+      store<u32>(o, NONE, 12);
+      store<u32>(o, NONE, 16);
+    } else if (kind == 4) {
+      o = listNew(1);
+      listAppend(o, NONE);
+    } else o = dictNew();
+    sum += <u32>o;
+    if (prev) decref(prev);
+    prev = o;
+  }
+  if (prev) decref(prev);
+  return sum;
+}

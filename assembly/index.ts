@@ -43,7 +43,7 @@ export {
   benchSetup as bench_setup, benchPairs as bench_pairs, benchWindowFill as bench_window_fill,
   benchWindowRun as bench_window_run, benchAllocAll as bench_alloc_all, benchFreeAll as bench_free_all,
   benchFreeRandomHalf as bench_free_random_half, benchReallocHalf as bench_realloc_half,
-  benchTeardown as bench_teardown,
+  benchTeardown as bench_teardown, benchObjectPairs as bench_object_pairs,
 } from "./bench";
 
 // The allocator's constants, for the host (one source of truth for the layout).

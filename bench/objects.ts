@@ -14,6 +14,8 @@
  *   raw      heap.raw: ids and raw.decref (raw.new2 for the 2-slot instance; the
  *            raw-setslot row is raw.new + two raw.setslot)
  *   exports  raw.exports: the engine's functions called directly (the JS -> wasm floor)
+ *   wasm     the same loop inside the engine (bench_object_pairs): what an object costs
+ *            with no JS -> wasm call at all
  *   cpython  bench/peers/objects.py in a python3 subprocess: the same loops in
  *            CPython, net of the empty loop (peers.md's method)
  *   v8       plain JS values in this process: BigInt, boxed number, string concat,
@@ -41,7 +43,7 @@ import type { ObjectExports } from "../src/engine.js";
 
 export type Workload =
   | "int" | "float" | "str" | "tuple2" | "list1" | "dict0" | "slots2" | "slots2-empty" | "inst1" | "cascade";
-export type Impl = "handle" | "raw" | "raw-setslot" | "exports" | "cpython" | "v8";
+export type Impl = "handle" | "raw" | "raw-setslot" | "exports" | "wasm" | "cpython" | "v8";
 export interface Result {
   workload: Workload;
   impl: Impl;
@@ -262,6 +264,9 @@ const RAW_SETSLOT: Loop = (c, n) => {
   }
   r.decref(prev);
 };
+
+/** bench_object_pairs's kinds (assembly/bench.ts). */
+const IN_WASM: Partial<Record<ObjectWorkload, number>> = { int: 0, float: 1, slots2: 2, tuple2: 3, list1: 4, dict0: 5 };
 
 const EXPORTS: Partial<Record<ObjectWorkload, Loop>> = {
   int(c, n) {
@@ -523,6 +528,8 @@ export async function objects(opts: Options): Promise<{ results: Result[]; repor
     const impls: [Impl, Loop][] = [["handle", HANDLE[w]], ["raw", RAW[w]]];
     if (w === "slots2") impls.push(["raw-setslot", RAW_SETSLOT]);
     if (EXPORTS[w]) impls.push(["exports", EXPORTS[w]]);
+    const kind = IN_WASM[w];
+    if (kind !== undefined) impls.push(["wasm", (cx, k) => void cx.heap.engine.exports.bench_object_pairs(kind, cx.S.id, k)]);
     for (const [impl, loop] of impls) {
       const blocks0 = heapBytes(c.heap);
       const ns = await timeIt(opts.runs, n, () => loop(c, n), undefined, () => loop(c, warmN));
@@ -594,12 +601,13 @@ export async function objects(opts: Options): Promise<{ results: Result[]; repor
   let out = "";
   const pyName = py ? `CPython ${py.python}` : "CPython";
   out += `ns per object created and freed (\`x = <new object>\` in a loop: the previous one is freed)\n\n`;
-  out += `| workload | handle | raw | raw.exports | ${pyName} | V8 | CPython/handle | CPython/raw | CPython/exports | V8/raw |\n`;
-  out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  out += `| workload | handle | raw | raw.exports | in wasm | ${pyName} | V8 | CPython/handle | CPython/raw | CPython/exports | CPython/wasm | V8/raw |\n`;
+  out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   const row = (label: string, w: ObjectWorkload, rawImpl: Impl, withOthers: boolean) => {
     const h = withOthers ? ns(w, "handle") : undefined, r = ns(w, rawImpl), e = withOthers ? ns(w, "exports") : undefined;
+    const m = withOthers ? ns(w, "wasm") : undefined;
     const c = ns(w, "cpython"), v = withOthers ? ns(w, "v8") : undefined;
-    out += `| ${label} | ${fmt(h)} | ${fmt(r)} | ${fmt(e)} | ${fmt(c)} | ${fmt(v)} | ${ratio(c, h)} | ${ratio(c, r)} | ${ratio(c, e)} | ${ratio(v, r)} |\n`;
+    out += `| ${label} | ${fmt(h)} | ${fmt(r)} | ${fmt(e)} | ${fmt(m)} | ${fmt(c)} | ${fmt(v)} | ${ratio(c, h)} | ${ratio(c, r)} | ${ratio(c, e)} | ${ratio(c, m)} | ${ratio(v, r)} |\n`;
   };
   for (const w of work) {
     row(LABEL[w] + (w === "slots2" ? " (raw.new2)" : ""), w, "raw", true);

@@ -28,6 +28,8 @@ export interface EngineExports {
   bench_free_random_half(impl: number): number;
   bench_realloc_half(impl: number, size: number): void;
   bench_teardown(impl: number): void;
+  /** `x = <new object>; drop the previous` n times inside wasm (kinds: assembly/bench.ts). */
+  bench_object_pairs(kind: number, cls: number, n: number): number;
 }
 
 /** The object layer's exports (assembly/object/abi.ts). Ids are addresses. */

@@ -58,3 +58,6 @@ export { MAX_REQUEST } from "./alloc/pages";
 // unless marked "borrowed"; arguments are borrowed. 0 (or a status of 0) means
 // failure, with the reason in last_error() (ERR_* in object/header.ts).
 export * from "./object/abi";
+
+// ---- the cycle collector and the gc module (assembly/gc/) ---------------------------
+export * from "./gc/abi";

@@ -110,6 +110,27 @@ export interface ObjectExports {
   freelists_clear(): void;
   debug_live_count(): number;
   debug_is_live(o: number): number;
+  // the collector (assembly/gc/abi.ts)
+  gc_collect(generation: number): number;
+  gc_enable(on: number): void;
+  gc_is_enabled(): number;
+  gc_is_collecting(): number;
+  gc_set_threshold(g: number, t: number): void;
+  gc_get_threshold(g: number): number;
+  gc_get_count(g: number): number;
+  gc_get_stat(g: number, field: number): number;
+  gc_set_debug(flags: number): void;
+  gc_get_debug(): number;
+  gc_garbage(): number;
+  gc_generation_size(g: number): number;
+  gc_freeze(): void;
+  gc_unfreeze(): void;
+  gc_freeze_count(): number;
+  gc_is_tracked(o: number): number;
+  gc_is_finalized(o: number): number;
+  gc_get_objects(generation: number): number;
+  gc_get_referrers(p: number): number;
+  gc_get_referents(list: number, o: number): number;
 }
 
 /** What a platform loader returns: an instance of the pyheap module. */
@@ -145,6 +166,10 @@ export class Engine {
   readonly exports: EngineExports & ObjectExports;
   /** Called by the engine for a class's del (kind 0) or legacyDel (kind 1) hook. */
   onDel: (o: number, kind: number) => void = () => {};
+  /** A collection's phases: 0 start, 1 stop, 2 the DEBUG_STATS "done" line. */
+  onGcPhase: (phase: number, generation: number, collected: number, uncollectable: number) => void = () => {};
+  /** DEBUG_COLLECTABLE (0) / DEBUG_UNCOLLECTABLE (1): one object. */
+  onGcDebugObject: (kind: number, id: number) => void = () => {};
   readonly memory: WebAssembly.Memory;
   readonly layout: Layout;
   /** Views over the whole memory; replaced after every grow. */
@@ -171,6 +196,8 @@ export class Engine {
         // a class's del hook; the host catches everything it throws (an exception
         // unwinding through wasm would leave a deallocation half done)
         call_del: (o: number, kind: number) => engine?.onDel(o, kind),
+        gc_phase: (phase: number, g: number, m: number, n: number) => engine?.onGcPhase(phase, g, m, n),
+        gc_debug_object: (kind: number, id: number) => engine?.onGcDebugObject(kind, id >>> 0),
         // the debug engine found a bad id before changing anything: throw from here
         misuse: (kind: number, id: number, expected: number) => {
           const at = `0x${(id >>> 0).toString(16)}`;

@@ -12,6 +12,7 @@ import {
   IMMORTAL_REFCNT, Objects, PyClass, Ref, T, type ClassOptions, type JSLike, type PyValue,
 } from "./objects.js";
 import { Raw } from "./raw.js";
+import { Gc } from "./gc.js";
 
 /** Where the engine's wasm comes from. */
 export type WasmSource = BufferSource | WebAssembly.Module;
@@ -78,6 +79,8 @@ export class Heap {
   readonly sys: Sys;
   /** The object API on integer ids with explicit reference counting (for VMs and benchmarks). */
   readonly raw: Raw;
+  /** CPython's gc module for this heap: the cycle collector. */
+  readonly gc: Gc;
   #engine: Engine | undefined;
   /** @internal */
   readonly objects: Objects;
@@ -91,6 +94,7 @@ export class Heap {
     this.objects = new Objects(() => this.engine);
     this.objects.unraisable = (err, obj, where) => this.sys.unraisablehook({ exception: err, object: obj, message: where });
     this.raw = new Raw(this.objects);
+    this.gc = new Gc(this.objects, (text) => this.#stderr(text));
   }
 
   /** @internal Writes a line where the heap's diagnostics go (the stderr option). */

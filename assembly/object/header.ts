@@ -31,6 +31,7 @@
 import { objMalloc, objFree } from "../alloc/obmalloc";
 import { pageAlloc, PURPOSE_TABLE } from "../alloc/pages";
 import { debugRegister, debugUnregister } from "./debug";
+import { collectAutomatic } from "../gc/collect";
 
 // ---- type ids ---------------------------------------------------------------
 export const TYPE_NONE: u32 = 1;
@@ -197,8 +198,10 @@ export function defineType(flags: u32, nslots: u32): u32 {
   const o = p + GC_HEAD;
   store<u32>(o, 1);
   store<u32>(o, type, 4);
-  gcCount0++;
   if (PYHEAP_DEBUG) debugRegister(o);
+  // _PyObject_GC_Link: count the allocation; the one that takes count[0] past
+  // threshold 0 runs a collection (CPython 3.11), before the caller tracks o
+  if (++gcCount0 > gcTrigger) collectAutomatic();
   return o;
 }
 
@@ -223,6 +226,14 @@ export const NUM_GENERATIONS: i32 = 3;
 export const generations: usize = memory.data(NUM_GENERATIONS * 8 + 8); // 3 heads + permanent
 /** CPython's generations[0].count: container allocations minus deallocations. */
 export let gcCount0: i32 = 0;
+/**
+ * The count[0] above which an allocation starts a collection: threshold 0, or
+ * i32.MAX_VALUE while collection is disabled, running, or threshold 0 is 0
+ * (gc/collect.ts keeps it), so that the allocation path tests one number.
+ */
+export let gcTrigger: i32 = 700;
+export function setGcCount0(v: i32): void { gcCount0 = v; }
+export function setGcTrigger(v: i32): void { gcTrigger = v; }
 
 export function generationsInit(): void {
   for (let g: usize = 0; g <= <usize>NUM_GENERATIONS; g++) {

@@ -40,7 +40,7 @@ import { instFinish, instSizeof } from "./instance";
 /** Calls a class's del (kind 0) or legacyDel (kind 1) hook with a borrowed reference. */
 // @ts-ignore: decorator
 @external("env", "call_del")
-declare function hostDel(o: usize, kind: i32): void;
+export declare function hostDel(o: usize, kind: i32): void;
 
 /** Objects freed since the engine started (all types; for statistics and tests). */
 export let deallocations: u64 = 0;

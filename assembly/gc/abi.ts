@@ -1,0 +1,32 @@
+// gc/abi.ts — the collector's exports (re-exported by index.ts), nothing else.
+// The host (src/gc.ts) validates arguments and gives them CPython's errors.
+
+import {
+  gcCollect, gcEnable, gcIsEnabled, gcIsCollecting, gcSetThreshold, gcGetThreshold, gcGetCount, gcGetStat,
+  gcSetDebug, gcGetDebug, gcGarbage, gcGenerationSize, gcFreeze, gcUnfreeze, gcFreezeCount, gcIsTracked,
+  gcIsFinalized, gcGetObjects, gcGetReferrers, gcGetReferents,
+} from "./collect";
+
+export function gc_collect(generation: i32): i32 { return gcCollect(generation); }
+export function gc_enable(on: bool): void { gcEnable(on); }
+export function gc_is_enabled(): bool { return gcIsEnabled(); }
+export function gc_is_collecting(): bool { return gcIsCollecting(); }
+export function gc_set_threshold(g: i32, t: i32): void { gcSetThreshold(g, t); }
+export function gc_get_threshold(g: i32): i32 { return gcGetThreshold(g); }
+export function gc_get_count(g: i32): i32 { return gcGetCount(g); }
+export function gc_get_stat(g: i32, field: i32): f64 { return gcGetStat(g, field); }
+export function gc_set_debug(flags: u32): void { gcSetDebug(flags); }
+export function gc_get_debug(): u32 { return gcGetDebug(); }
+/** gc.garbage (borrowed; made on first use; 0 = no memory). */
+export function gc_garbage(): usize { return gcGarbage(); }
+export function gc_generation_size(g: i32): u32 { return gcGenerationSize(g); }
+export function gc_freeze(): void { gcFreeze(); }
+export function gc_unfreeze(): void { gcUnfreeze(); }
+export function gc_freeze_count(): u32 { return gcFreezeCount(); }
+export function gc_is_tracked(o: usize): bool { return gcIsTracked(o); }
+export function gc_is_finalized(o: usize): bool { return gcIsFinalized(o); }
+/** New list. */
+export function gc_get_objects(generation: i32): usize { return gcGetObjects(generation); }
+/** New list; targets at p as [n, id0, id1, ...]. */
+export function gc_get_referrers(p: usize): usize { return gcGetReferrers(p); }
+export function gc_get_referents(list: usize, o: usize): bool { return gcGetReferents(list, o); }

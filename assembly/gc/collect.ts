@@ -1,0 +1,435 @@
+// gc/collect.ts — the generational cycle collector: CPython 3.11's gc_collect_main.
+//
+// CPython counterparts (Modules/gcmodule.c, 3.11): gc_collect_main and its phases
+// update_refs, subtract_refs, move_unreachable (deduce_unreachable), untrack_tuples,
+// untrack_dicts, move_legacy_finalizers, move_legacy_finalizer_reachable,
+// finalize_garbage, handle_resurrected_objects, delete_garbage,
+// handle_legacy_finalizers; gc_collect_generations (the automatic choice of a
+// generation with the 25% rule for the oldest), gc_collect_with_callback, and the
+// state of the gc module (thresholds, counts, stats, debug flags, gc.garbage).
+//
+// Generations are the lists of object/header.ts (`generations`): heads 0, 1, 2 and the
+// permanent generation (gc.freeze). A collection of generation g:
+//
+//   1. count[g+1] += 1; count[0..g] = 0
+//   2. young = generations 0..g merged into g; old = g + 1 (or young itself for g = 2)
+//   3. deduce_unreachable(young -> unreachable): gc_refs = refcnt for each object in
+//      young; minus every reference from inside young; move_unreachable: an object
+//      with gc_refs > 0 is reached from outside, and everything it reaches is too
+//   4. untrack tuples whose items cannot be in a cycle
+//   5. young merges into old (a full collection also untracks dicts of untrackable items)
+//   6. objects with a legacy finalizer, and all they reach, are set aside (uncollectable)
+//   7. (collector issue, next: weakrefs to the unreachable are cleared, callbacks run)
+//   8. finalize_garbage: each del hook runs once (PEP 442)
+//   9. handle_resurrected_objects: deduce again inside the unreachable set; what a
+//      hook made reachable survives (into old) and is not counted
+//  10. delete_garbage: tp_clear each remaining object; refcounts free the cycles
+//  11. uncollectables to gc.garbage (all garbage with DEBUG_SAVEALL)
+//  12. a full collection clears the free lists; statistics; return collected + uncollectable
+//
+// Invariants kept here: between collections every list is doubly linked with clean
+// flags (only FINALIZED may be set); no host code runs between update_refs and the end
+// of move_legacy_finalizers (the lists are in their intermediate states then); a
+// collection never starts while one runs (`collecting`).
+
+import {
+  generations, gcCount0, setGcCount0, setGcTrigger, GC_HEAD, PREV_FINALIZED, TF_DEL, TF_LEGACY_DEL,
+  TYPE_TUPLE, TYPE_DICT, typeId, flagsOf, untrack, isGC, isTracked, fail, ERR_MEMORY,
+} from "../object/header";
+import { incref, decref, hostDel } from "../object/refcount";
+import { listNew, listAppend as pyListAppend } from "../object/sequences";
+import { floatClearFreeList } from "../object/numbers";
+import { tupleClearFreeLists, listClearFreeList } from "../object/sequences";
+import { dictClearFreeList } from "../object/dict";
+import {
+  NEXT_MASK_UNREACHABLE, gcNext, setNext, setPrev, isCollecting, clearCollecting, isFinalized, getRefs,
+  resetRefs, listInit, listIsEmpty, listAppend, listRemove, listMove, listMerge, listSize,
+} from "./lists";
+import {
+  traverse, clearObject, VISIT_DECREF, VISIT_REACHABLE, VISIT_MOVE, VISIT_REFERS, VISIT_COLLECT,
+  VISIT_MAY_TRACK, visitFound, visitFailed, resetVisit,
+} from "./traverse";
+
+/** Tells the host about a collection: phase 0 start, 1 stop, 2 the DEBUG_STATS "done" line. */
+// @ts-ignore: decorator
+@external("env", "gc_phase")
+declare function hostGcPhase(phase: i32, generation: i32, collected: i32, uncollectable: i32): void;
+/** DEBUG_COLLECTABLE (kind 0) / DEBUG_UNCOLLECTABLE (kind 1): one object. */
+// @ts-ignore: decorator
+@external("env", "gc_debug_object")
+declare function hostGcDebugObject(kind: i32, o: usize): void;
+
+export const NUM_GENERATIONS: i32 = 3;
+export const DEBUG_STATS: u32 = 1;
+export const DEBUG_COLLECTABLE: u32 = 2;
+export const DEBUG_UNCOLLECTABLE: u32 = 4;
+export const DEBUG_SAVEALL: u32 = 32;
+
+// ---- state (CPython's struct _gc_runtime_state) ----------------------------------------
+let enabled: bool = true;
+let collecting: bool = false;
+let debugFlags: u32 = 0;
+const thresholds: usize = memory.data<i32>([700, 10, 10]);
+const counts12: usize = memory.data(8);                 // count[1], count[2]
+const stats: usize = memory.data(NUM_GENERATIONS * 24);  // per generation: collections, collected, uncollectable (f64)
+let longLivedTotal: u32 = 0;
+let longLivedPending: u32 = 0;
+/** gc.garbage: a list made on first use (so that a new heap allocates nothing). */
+let garbage: usize = 0;
+/** Results of the last collection, for the "stop" callbacks. */
+let lastCollected: i32 = 0;
+let lastUncollectable: i32 = 0;
+
+// work lists (no collection runs inside another, so one set suffices)
+const unreachableHead: usize = memory.data(8);
+const finalizersHead: usize = memory.data(8);
+const finalUnreachableHead: usize = memory.data(8);
+const seenHead: usize = memory.data(8);
+
+// @ts-ignore: decorator
+@inline function genHead(g: i32): usize { return generations + (<usize>g << 3); }
+// @ts-ignore: decorator
+@inline function permanentHead(): usize { return generations + (<usize>NUM_GENERATIONS << 3); }
+// @ts-ignore: decorator
+@inline function threshold(g: i32): i32 { return load<i32>(thresholds + (<usize>g << 2)); }
+
+function count(g: i32): i32 { return g == 0 ? gcCount0 : load<i32>(counts12 + (<usize>(g - 1) << 2)); }
+function setCount(g: i32, v: i32): void {
+  if (g == 0) setGcCount0(v);
+  else store<i32>(counts12 + (<usize>(g - 1) << 2), v);
+}
+
+/** Keeps the allocation path's single comparison right (object/header.ts gcTrigger). */
+function updateTrigger(): void {
+  setGcTrigger(enabled && threshold(0) != 0 && !collecting ? threshold(0) : i32.MAX_VALUE);
+}
+
+function addStat(g: i32, field: i32, v: f64): void {
+  const p = stats + <usize>g * 24 + (<usize>field << 3);
+  store<f64>(p, load<f64>(p) + v);
+}
+
+// ---- deduce_unreachable ---------------------------------------------------------------
+
+/** gc_refs = refcnt, COLLECTING set, for every object of the list. */
+function updateRefs(base: usize): void {
+  for (let g = gcNext(base); g != base; g = gcNext(g)) resetRefs(g, load<u32>(g + GC_HEAD));
+}
+
+/** Subtracts the references that come from inside the list. */
+function subtractRefs(base: usize): void {
+  for (let g = gcNext(base); g != base; g = gcNext(g)) traverse(g + GC_HEAD, VISIT_DECREF, 0);
+}
+
+/**
+ * Moves the objects of young that nothing outside reaches into unreachable (with
+ * NEXT_MASK_UNREACHABLE on their gc_next). Objects with gc_refs > 0 are reachable:
+ * their referents get gc_refs >= 1 and, if already moved, come back to young's tail
+ * to be scanned. Young is singly linked while this runs; prev pointers are restored
+ * as the scan passes.
+ */
+function moveUnreachable(young: usize, unreachable: usize): void {
+  let prev = young;
+  let g = gcNext(young);
+  while (g != young) {
+    if (getRefs(g)) {
+      traverse(g + GC_HEAD, VISIT_REACHABLE, young);
+      setPrev(g, prev);
+      clearCollecting(g);
+      prev = g;
+    } else {
+      // tentatively unreachable: to the tail of unreachable
+      setNext(prev, gcNext(g));
+      const last = <usize>load<u32>(unreachable, 4);
+      store<u32>(last, NEXT_MASK_UNREACHABLE | <u32>g);
+      setPrev(g, last);
+      store<u32>(g, NEXT_MASK_UNREACHABLE | <u32>unreachable);
+      store<u32>(unreachable, <u32>g, 4);
+    }
+    g = gcNext(prev);
+  }
+  store<u32>(young, <u32>prev, 4);
+  store<u32>(unreachable, load<u32>(unreachable) & ~NEXT_MASK_UNREACHABLE);
+}
+
+function deduceUnreachable(base: usize, unreachable: usize): void {
+  updateRefs(base);
+  subtractRefs(base);
+  moveUnreachable(base, unreachable);
+}
+
+// ---- tuples and dicts that cannot be part of a cycle ---------------------------------------
+
+/** Does o refer to anything that may be tracked (a container, or a tracked tuple)? */
+function refersToTrackable(o: usize): bool {
+  resetVisit();
+  traverse(o, VISIT_MAY_TRACK, 0);
+  return visitFound;
+}
+
+function untrackType(base: usize, type: u32): void {
+  let g = gcNext(base);
+  while (g != base) {
+    const next = gcNext(g);
+    const o = g + GC_HEAD;
+    if (typeId(o) == type && !refersToTrackable(o)) untrack(o);
+    g = next;
+  }
+}
+
+// ---- legacy finalizers, finalizers, resurrection, clearing ----------------------------------
+
+function moveLegacyFinalizers(unreachable: usize, finalizers: usize): void {
+  let g = gcNext(unreachable);
+  while (g != unreachable) {
+    store<u32>(g, load<u32>(g) & ~NEXT_MASK_UNREACHABLE);
+    const next = gcNext(g);
+    if (flagsOf(typeId(g + GC_HEAD)) & TF_LEGACY_DEL) {
+      clearCollecting(g);
+      listMove(g, finalizers);
+    }
+    g = next;
+  }
+}
+
+/** Everything a legacy-finalizer object reaches joins it (the list grows as it is walked). */
+function moveLegacyFinalizerReachable(finalizers: usize): void {
+  for (let g = gcNext(finalizers); g != finalizers; g = gcNext(g)) traverse(g + GC_HEAD, VISIT_MOVE, finalizers);
+}
+
+/** finalize_garbage: each object's del hook, once in its life, in list order. */
+function finalizeGarbage(collectable: usize): void {
+  listInit(seenHead);
+  while (!listIsEmpty(collectable)) {
+    const g = gcNext(collectable);
+    const o = g + GC_HEAD;
+    listMove(g, seenHead);
+    if (!isFinalized(g) && (flagsOf(typeId(o)) & TF_DEL)) {
+      store<u32>(g, load<u32>(g, 4) | PREV_FINALIZED, 4);
+      incref(o);
+      hostDel(o, 0);
+      decref(o);   // may free o: it leaves `seen` as it is untracked
+    }
+  }
+  listMerge(seenHead, collectable);
+}
+
+function handleResurrectedObjects(unreachable: usize, stillUnreachable: usize, old: usize): void {
+  for (let g = gcNext(unreachable); g != unreachable; g = gcNext(g)) clearCollecting(g);
+  listInit(stillUnreachable);
+  deduceUnreachable(unreachable, stillUnreachable);
+  for (let g = gcNext(stillUnreachable); g != stillUnreachable; g = <usize>(load<u32>(g) & ~NEXT_MASK_UNREACHABLE)) {
+    store<u32>(g, load<u32>(g) & ~NEXT_MASK_UNREACHABLE);
+  }
+  listMerge(unreachable, old);   // the resurrected
+}
+
+function deleteGarbage(collectable: usize, old: usize): void {
+  while (!listIsEmpty(collectable)) {
+    const g = gcNext(collectable);
+    const o = g + GC_HEAD;
+    if (debugFlags & DEBUG_SAVEALL) {
+      garbageAppend(o);       // kept alive by gc.garbage: moved to old below
+    } else {
+      incref(o);
+      clearObject(o);
+      decref(o);
+    }
+    if (gcNext(collectable) == g) {
+      // still alive (a tuple, or held by something cleared later): it may die later
+      clearCollecting(g);
+      listMove(g, old);
+    }
+  }
+}
+
+function handleLegacyFinalizers(finalizers: usize, old: usize): void {
+  for (let g = gcNext(finalizers); g != finalizers; g = gcNext(g)) {
+    const o = g + GC_HEAD;
+    if ((debugFlags & DEBUG_SAVEALL) || (flagsOf(typeId(o)) & TF_LEGACY_DEL)) garbageAppend(o);
+  }
+  listMerge(finalizers, old);
+}
+
+function garbageList(): usize {
+  if (!garbage) garbage = listNew(0);
+  return garbage;
+}
+
+function garbageAppend(o: usize): void {
+  const l = garbageList();
+  if (l) pyListAppend(l, o);   // out of memory: the object stays where it is, uncounted
+}
+
+// ---- gc_collect_main ------------------------------------------------------------------
+
+function collectMain(generation: i32): i32 {
+  // 1. counts
+  if (generation + 1 < NUM_GENERATIONS) setCount(generation + 1, count(generation + 1) + 1);
+  for (let i = 0; i <= generation; i++) setCount(i, 0);
+  // 2. young and old
+  for (let i = 0; i < generation; i++) listMerge(genHead(i), genHead(generation));
+  const young = genHead(generation);
+  const old = generation < NUM_GENERATIONS - 1 ? genHead(generation + 1) : young;
+  // 3.
+  const unreachable = unreachableHead;
+  listInit(unreachable);
+  deduceUnreachable(young, unreachable);
+  // 4.
+  untrackType(young, TYPE_TUPLE);
+  // 5.
+  if (young != old) {
+    if (generation == NUM_GENERATIONS - 2) longLivedPending += listSize(young);
+    listMerge(young, old);
+  } else {
+    untrackType(young, TYPE_DICT);   // only in full collections (bpo-14775)
+    longLivedPending = 0;
+    longLivedTotal = listSize(young);
+  }
+  // 6.
+  const finalizers = finalizersHead;
+  listInit(finalizers);
+  moveLegacyFinalizers(unreachable, finalizers);
+  moveLegacyFinalizerReachable(finalizers);
+  if (debugFlags & DEBUG_COLLECTABLE) {
+    for (let g = gcNext(unreachable); g != unreachable; g = gcNext(g)) hostGcDebugObject(0, g + GC_HEAD);
+  }
+  // 7. weakrefs: the collector issue's next step (no weakrefs exist yet)
+  let m: i32 = 0;
+  // 8.-10.
+  finalizeGarbage(unreachable);
+  const finalUnreachable = finalUnreachableHead;
+  handleResurrectedObjects(unreachable, finalUnreachable, old);
+  m += <i32>listSize(finalUnreachable);
+  deleteGarbage(finalUnreachable, old);
+  // 11.
+  let n: i32 = 0;
+  for (let g = gcNext(finalizers); g != finalizers; g = gcNext(g)) {
+    n++;
+    if (debugFlags & DEBUG_UNCOLLECTABLE) hostGcDebugObject(1, g + GC_HEAD);
+  }
+  if (debugFlags & DEBUG_STATS) hostGcPhase(2, generation, m + n, n);
+  handleLegacyFinalizers(finalizers, old);
+  // 12.
+  if (generation == NUM_GENERATIONS - 1) {
+    floatClearFreeList();
+    tupleClearFreeLists();
+    listClearFreeList();
+    dictClearFreeList();
+  }
+  addStat(generation, 0, 1);
+  addStat(generation, 1, m);
+  addStat(generation, 2, n);
+  lastCollected = m;
+  lastUncollectable = n;
+  return n + m;
+}
+
+function collectWithCallback(generation: i32): i32 {
+  hostGcPhase(0, generation, 0, 0);
+  const r = collectMain(generation);
+  hostGcPhase(1, generation, lastCollected, lastUncollectable);
+  return r;
+}
+
+/** gc_collect_generations: the oldest generation over its threshold (25% rule for 2). */
+function collectGenerations(): i32 {
+  for (let i = NUM_GENERATIONS - 1; i >= 0; i--) {
+    if (count(i) > threshold(i)) {
+      if (i == NUM_GENERATIONS - 1 && longLivedPending < longLivedTotal / 4) continue;
+      return collectWithCallback(i);
+    }
+  }
+  return 0;
+}
+
+/** Called by the allocation that takes count[0] past threshold 0 (object/header.ts). */
+export function collectAutomatic(): void {
+  collecting = true;
+  updateTrigger();
+  collectGenerations();
+  collecting = false;
+  updateTrigger();
+}
+
+// ---- the gc module's engine half ----------------------------------------------------------
+
+/** gc.collect(generation): collected + uncollectable; 0 while a collection runs. */
+export function gcCollect(generation: i32): i32 {
+  if (collecting) return 0;
+  collecting = true;
+  updateTrigger();
+  const r = collectWithCallback(generation);
+  collecting = false;
+  updateTrigger();
+  return r;
+}
+
+export function gcEnable(on: bool): void { enabled = on; updateTrigger(); }
+export function gcIsEnabled(): bool { return enabled; }
+export function gcIsCollecting(): bool { return collecting; }
+export function gcSetThreshold(g: i32, t: i32): void { store<i32>(thresholds + (<usize>g << 2), t); updateTrigger(); }
+export function gcGetThreshold(g: i32): i32 { return threshold(g); }
+export function gcGetCount(g: i32): i32 { return count(g); }
+/** field 0 collections, 1 collected, 2 uncollectable. */
+export function gcGetStat(g: i32, field: i32): f64 { return load<f64>(stats + <usize>g * 24 + (<usize>field << 3)); }
+export function gcSetDebug(flags: u32): void { debugFlags = flags; }
+export function gcGetDebug(): u32 { return debugFlags; }
+export function gcGarbage(): usize { return garbageList(); }
+/** Objects in generation g (3 = permanent). */
+export function gcGenerationSize(g: i32): u32 { return listSize(genHead(g)); }
+
+export function gcFreeze(): void {
+  for (let i = 0; i < NUM_GENERATIONS; i++) {
+    listMerge(genHead(i), permanentHead());
+    setCount(i, 0);
+  }
+}
+export function gcUnfreeze(): void { listMerge(permanentHead(), genHead(NUM_GENERATIONS - 1)); }
+export function gcFreezeCount(): u32 { return listSize(permanentHead()); }
+
+export function gcIsTracked(o: usize): bool { return isGC(o) && isTracked(o); }
+export function gcIsFinalized(o: usize): bool { return isGC(o) && isFinalized(o - GC_HEAD); }
+
+/** gc.get_objects(generation): a new list of the tracked objects (-1: generations 0-2). */
+export function gcGetObjects(generation: i32): usize {
+  const result = listNew(0);
+  if (!result) return 0;
+  const lo = generation < 0 ? 0 : generation, hi = generation < 0 ? NUM_GENERATIONS - 1 : generation;
+  for (let i = lo; i <= hi; i++) {
+    const h = genHead(i);
+    for (let g = gcNext(h); g != h; g = gcNext(g)) {
+      const o = g + GC_HEAD;
+      if (o == result) continue;
+      if (!pyListAppend(result, o)) { decref(result); return fail(ERR_MEMORY); }
+    }
+  }
+  return result;
+}
+
+/** gc.get_referrers: a new list of the tracked objects that refer to any target ([n, ids...] at p). */
+export function gcGetReferrers(p: usize): usize {
+  const result = listNew(0);
+  if (!result) return 0;
+  for (let i = 0; i < NUM_GENERATIONS; i++) {
+    const h = genHead(i);
+    for (let g = gcNext(h); g != h; g = gcNext(g)) {
+      const o = g + GC_HEAD;
+      if (o == result) continue;
+      resetVisit();
+      traverse(o, VISIT_REFERS, p);
+      if (visitFound && !pyListAppend(result, o)) { decref(result); return fail(ERR_MEMORY); }
+    }
+  }
+  return result;
+}
+
+/** gc.get_referents: appends what o refers to (containers only) to list; false = no memory. */
+export function gcGetReferents(list: usize, o: usize): bool {
+  if (!isGC(o)) return true;
+  resetVisit();
+  traverse(o, VISIT_COLLECT, list);
+  return !visitFailed;
+}
+
+export { isCollecting };

@@ -1,0 +1,209 @@
+/**
+ * heap.gc: CPython's gc module for this heap. The collector itself runs in the engine
+ * (assembly/gc/collect.ts); this facade checks arguments as CPython does, runs the
+ * gc callbacks, writes the DEBUG_* lines to the heap's stderr, and turns object lists
+ * into handles.
+ */
+import { PyTypeError, PyValueError } from "./errors.js";
+import { HANDLE_PERMANENT, Ref, type Objects, type PyValue } from "./objects.js";
+
+export type GcPhase = "start" | "stop";
+export interface GcInfo {
+  generation: number;
+  collected: number;
+  uncollectable: number;
+}
+export type GcCallback = (phase: GcPhase, info: GcInfo) => void;
+export interface GcStats {
+  collections: number;
+  collected: number;
+  uncollectable: number;
+}
+
+const NUM_GENERATIONS = 3;
+
+function intArg(fn: string, name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw new PyTypeError(`${fn}: '${typeof v === "number" ? "float" : v === null ? "NoneType" : typeof v}' object cannot be interpreted as an integer (${name})`);
+  }
+  if (v < -(2 ** 31) || v >= 2 ** 31) throw new PyValueError(`${fn}: ${name} ${v} is out of range of a C int`);
+  return v;
+}
+
+export class Gc {
+  readonly DEBUG_STATS = 1;
+  readonly DEBUG_COLLECTABLE = 2;
+  readonly DEBUG_UNCOLLECTABLE = 4;
+  readonly DEBUG_SAVEALL = 32;
+  readonly DEBUG_LEAK = 38;
+  /** gc.callbacks: called with ("start" | "stop", info) around every collection. */
+  callbacks: GcCallback[] = [];
+  readonly #o: Objects;
+  readonly #stderr: (text: string) => void;
+  #t0 = 0;
+  #garbage: Ref | undefined;
+
+  /** @internal */
+  constructor(objects: Objects, stderr: (text: string) => void) {
+    this.#o = objects;
+    this.#stderr = stderr;
+    const e = objects.engine;
+    e.onGcPhase = (phase, g, m, n) => this.#phase(phase, g, m, n);
+    e.onGcDebugObject = (kind, id) => {
+      this.#stderr(`gc: ${kind === 0 ? "collectable" : "uncollectable"} <${this.#o.typeName(id)} 0x${id.toString(16)}>`);
+    };
+  }
+
+  get #x() {
+    return this.#o.engine.exports;
+  }
+
+  #phase(phase: number, generation: number, collected: number, uncollectable: number): void {
+    const x = this.#x;
+    if (phase === 0 || phase === 1) {
+      const name: GcPhase = phase === 0 ? "start" : "stop";
+      for (const cb of [...this.callbacks]) {
+        try {
+          cb(name, { generation, collected, uncollectable });
+        } catch (err) {
+          try {
+            this.#o.unraisable(err, undefined, `Exception ignored in: gc callback ${cb.name ? `<function ${cb.name}>` : "<function>"}`);
+          } catch {
+            // nothing may escape into the engine
+          }
+        }
+      }
+    }
+    if (!(x.gc_get_debug() & this.DEBUG_STATS)) return;
+    if (phase === 0) {
+      this.#stderr(`gc: collecting generation ${generation}...`);
+      const sizes = [0, 1, 2].map((g) => x.gc_generation_size(g));
+      this.#stderr(`gc: objects in each generation: ${sizes.join(" ")}`);
+      this.#stderr(`gc: objects in permanent generation: ${x.gc_generation_size(3)}`);
+      this.#t0 = performance.now();
+    } else if (phase === 2) {
+      const secs = (performance.now() - this.#t0) / 1000;
+      this.#stderr(`gc: done, ${collected} unreachable, ${uncollectable} uncollectable, ${secs.toFixed(4)}s elapsed`);
+    }
+  }
+
+  /** gc.collect(generation=2): the number of unreachable objects found (collected + uncollectable). */
+  collect(generation: number = 2): number {
+    const g = intArg("collect", "generation", generation);
+    if (g < 0 || g >= NUM_GENERATIONS) throw new PyValueError("invalid generation");
+    return this.#x.gc_collect(g);
+  }
+
+  enable(): void { this.#x.gc_enable(1); }
+  disable(): void { this.#x.gc_enable(0); }
+  isenabled(): boolean { return this.#x.gc_is_enabled() !== 0; }
+
+  getThreshold(): [number, number, number] {
+    const x = this.#x;
+    return [x.gc_get_threshold(0), x.gc_get_threshold(1), x.gc_get_threshold(2)];
+  }
+
+  /** set_threshold(threshold0[, threshold1[, threshold2]]); threshold0 = 0 disables automatic collection. */
+  setThreshold(threshold0: number, threshold1?: number, threshold2?: number): void {
+    const t = [intArg("set_threshold", "threshold0", threshold0)];
+    if (threshold1 !== undefined) t.push(intArg("set_threshold", "threshold1", threshold1));
+    if (threshold2 !== undefined) t.push(intArg("set_threshold", "threshold2", threshold2));
+    t.forEach((v, g) => this.#x.gc_set_threshold(g, v));
+  }
+
+  getCount(): [number, number, number] {
+    const x = this.#x;
+    return [x.gc_get_count(0), x.gc_get_count(1), x.gc_get_count(2)];
+  }
+
+  getStats(): GcStats[] {
+    const x = this.#x;
+    return [0, 1, 2].map((g) => ({ collections: x.gc_get_stat(g, 0), collected: x.gc_get_stat(g, 1), uncollectable: x.gc_get_stat(g, 2) }));
+  }
+
+  setDebug(flags: number): void {
+    const f = intArg("set_debug", "flags", flags);
+    this.#x.gc_set_debug(f);
+  }
+  getDebug(): number { return this.#x.gc_get_debug(); }
+
+  /** Handles (the caller releases them) to the objects of a new engine list, which is then dropped. */
+  #unpack(list: number): Ref[] {
+    const o = this.#o;
+    try {
+      return o.children(list).map((id) => o.wrapBorrowed(id));
+    } finally {
+      this.#x.obj_decref(list);
+    }
+  }
+
+  /** gc.get_objects(generation=None): every tracked object of generations 0-2, or of one. */
+  getObjects(generation?: number | null): Ref[] {
+    let g = -1;
+    if (generation !== undefined && generation !== null) {
+      g = intArg("get_objects", "generation", generation);
+      if (g >= NUM_GENERATIONS) throw new PyValueError(`generation parameter must be less than the number of available generations (${NUM_GENERATIONS})`);
+      if (g < 0) throw new PyValueError("generation parameter cannot be negative");
+    }
+    const x = this.#x;
+    return this.#unpack(this.#o.alloc(() => x.gc_get_objects(g), "get_objects"));
+  }
+
+  /** gc.get_referrers(*objs): the tracked objects that refer to any of objs. */
+  getReferrers(...objs: PyValue[]): Ref[] {
+    const o = this.#o;
+    return o.with(objs, (...ids) => {
+      const e = o.engine;
+      const p = o.alloc(() => e.exports.mem_malloc(4 + 4 * ids.length), "get_referrers");
+      try {
+        e.u32[p >>> 2] = ids.length;
+        e.u32.set(ids, (p >>> 2) + 1);
+        return this.#unpack(o.alloc(() => e.exports.gc_get_referrers(p), "get_referrers"));
+      } finally {
+        e.exports.mem_free(p);
+      }
+    });
+  }
+
+  /** gc.get_referents(*objs): what the containers among objs refer to directly. */
+  getReferents(...objs: PyValue[]): Ref[] {
+    const o = this.#o;
+    return o.with(objs, (...ids) => {
+      const x = o.engine.exports;
+      const list = o.alloc(() => x.list_new(0), "get_referents");
+      for (const id of ids) {
+        if (!x.gc_get_referents(list, id)) {
+          x.obj_decref(list);
+          throw o.error("get_referents");
+        }
+      }
+      return this.#unpack(list);
+    });
+  }
+
+  isTracked(obj: PyValue): boolean {
+    const o = this.#o;
+    return o.with([obj], (id) => o.engine.exports.gc_is_tracked(id) !== 0);
+  }
+
+  isFinalized(obj: PyValue): boolean {
+    const o = this.#o;
+    return o.with([obj], (id) => o.engine.exports.gc_is_finalized(id) !== 0);
+  }
+
+  /** Moves every tracked object to the permanent generation, which collections ignore. */
+  freeze(): void { this.#x.gc_freeze(); }
+  /** Moves the permanent generation back into the oldest generation. */
+  unfreeze(): void { this.#x.gc_unfreeze(); }
+  getFreezeCount(): number { return this.#x.gc_freeze_count(); }
+
+  /** gc.garbage: the list of uncollectable objects (or all garbage under DEBUG_SAVEALL). */
+  get garbage(): Ref {
+    if (!this.#garbage) {
+      const x = this.#x;
+      const id = this.#o.alloc(() => x.gc_garbage(), "gc.garbage");
+      this.#garbage = new Ref(this.#o, id, HANDLE_PERMANENT);
+    }
+    return this.#garbage;
+  }
+}

@@ -53,11 +53,13 @@ export {
 } from "./alloc/config";
 export { MAX_REQUEST } from "./alloc/pages";
 
+// ---- the cycle collector and the gc module (assembly/gc/) ---------------------------
+// (Before the object exports: the allocation path inlines a call into the collector,
+// and compiling the collector first lets that inlining happen everywhere.)
+export * from "./gc/abi";
+
 // ---- objects (assembly/object/) ---------------------------------------------------
 // Object ids are addresses. Functions returning an object return a NEW reference
 // unless marked "borrowed"; arguments are borrowed. 0 (or a status of 0) means
 // failure, with the reason in last_error() (ERR_* in object/header.ts).
 export * from "./object/abi";
-
-// ---- the cycle collector and the gc module (assembly/gc/) ---------------------------
-export * from "./gc/abi";

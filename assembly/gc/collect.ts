@@ -37,7 +37,7 @@ import {
   TYPE_TUPLE, TYPE_DICT, typeId, flagsOf, untrack, isGC, isTracked, fail, ERR_MEMORY,
 } from "../object/header";
 import { incref, decref, hostDel } from "../object/refcount";
-import { listNew, listAppend as pyListAppend } from "../object/sequences";
+import { listNewInCollector as listNew, listAppend as pyListAppend } from "../object/sequences";
 import { floatClearFreeList } from "../object/numbers";
 import { tupleClearFreeLists, listClearFreeList } from "../object/sequences";
 import { dictClearFreeList } from "../object/dict";
@@ -252,7 +252,7 @@ function handleLegacyFinalizers(finalizers: usize, old: usize): void {
 }
 
 function garbageList(): usize {
-  if (!garbage) garbage = listNew(0);
+  if (!garbage) garbage = listNew();
   return garbage;
 }
 
@@ -393,7 +393,7 @@ export function gcIsFinalized(o: usize): bool { return isGC(o) && isFinalized(o 
 
 /** gc.get_objects(generation): a new list of the tracked objects (-1: generations 0-2). */
 export function gcGetObjects(generation: i32): usize {
-  const result = listNew(0);
+  const result = listNew();
   if (!result) return 0;
   const lo = generation < 0 ? 0 : generation, hi = generation < 0 ? NUM_GENERATIONS - 1 : generation;
   for (let i = lo; i <= hi; i++) {
@@ -409,7 +409,7 @@ export function gcGetObjects(generation: i32): usize {
 
 /** gc.get_referrers: a new list of the tracked objects that refer to any target ([n, ids...] at p). */
 export function gcGetReferrers(p: usize): usize {
-  const result = listNew(0);
+  const result = listNew();
   if (!result) return 0;
   for (let i = 0; i < NUM_GENERATIONS; i++) {
     const h = genHead(i);

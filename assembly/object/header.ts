@@ -205,6 +205,23 @@ export function defineType(flags: u32, nslots: u32): u32 {
   return o;
 }
 
+/**
+ * newGCObject for the collector's own objects (gc.garbage, get_objects' results): it
+ * counts the allocation but never starts a collection (none may start inside one), and
+ * not being inlined, it keeps the collector out of the allocation path's inlining.
+ */
+export function newGCObjectInCollector(type: u32, size: usize): usize {
+  const p = objMalloc(size + GC_HEAD);
+  if (!p) return fail(ERR_MEMORY);
+  store<u64>(p, 0);
+  const o = p + GC_HEAD;
+  store<u32>(o, 1);
+  store<u32>(o, type, 4);
+  if (PYHEAP_DEBUG) debugRegister(o);
+  gcCount0++;
+  return o;
+}
+
 // @ts-ignore: decorator
 @inline export function freeObject(o: usize): void {
   if (PYHEAP_DEBUG) debugUnregister(o);

@@ -21,7 +21,7 @@
 // old item is dropped, so a del hook run by that drop sees a consistent list.
 
 import {
-  TYPE_TUPLE, TYPE_LIST, GC_HEAD, newGCObject, freeGCObject, track, immortal, fail,
+  TYPE_TUPLE, TYPE_LIST, GC_HEAD, newGCObject, newGCObjectInCollector, freeGCObject, track, immortal, fail,
   ERR_INDEX, ERR_MEMORY, staticAlloc,
 } from "./header";
 import { objMalloc, objRealloc, objFree } from "../alloc/obmalloc";
@@ -142,6 +142,17 @@ export function listNew(capacity: i32): usize {
     store<u32>(o, items, 12);
     store<i32>(o, capacity, 16);
   }
+  track(o);
+  return o;
+}
+
+/** An empty tracked list made by the collector (see newGCObjectInCollector). */
+export function listNewInCollector(): usize {
+  const o = newGCObjectInCollector(TYPE_LIST, 20);
+  if (!o) return 0;
+  store<i32>(o, 0, 8);
+  store<u32>(o, 0, 12);
+  store<i32>(o, 0, 16);
   track(o);
   return o;
 }

@@ -131,6 +131,11 @@ export interface ObjectExports {
   gc_get_objects(generation: number): number;
   gc_get_referrers(p: number): number;
   gc_get_referents(list: number, o: number): number;
+  weakref_new(o: number, callback: number, proxy: number): number;
+  weakref_get(wr: number): number;
+  weakref_callback(wr: number): number;
+  weakref_count(o: number): number;
+  weakref_list(o: number): number;
 }
 
 /** What a platform loader returns: an instance of the pyheap module. */
@@ -170,6 +175,10 @@ export class Engine {
   onGcPhase: (phase: number, generation: number, collected: number, uncollectable: number) => void = () => {};
   /** DEBUG_COLLECTABLE (0) / DEBUG_UNCOLLECTABLE (1): one object. */
   onGcDebugObject: (kind: number, id: number) => void = () => {};
+  /** A weakref's callback (the host's number) with the weakref, which the engine keeps alive. */
+  onWeakrefCallback: (callback: number, wr: number) => void = () => {};
+  /** A weakref died: its callback number can be forgotten. */
+  onWeakrefForget: (callback: number) => void = () => {};
   readonly memory: WebAssembly.Memory;
   readonly layout: Layout;
   /** Views over the whole memory; replaced after every grow. */
@@ -198,6 +207,8 @@ export class Engine {
         call_del: (o: number, kind: number) => engine?.onDel(o, kind),
         gc_phase: (phase: number, g: number, m: number, n: number) => engine?.onGcPhase(phase, g, m, n),
         gc_debug_object: (kind: number, id: number) => engine?.onGcDebugObject(kind, id >>> 0),
+        weakref_callback: (cb: number, wr: number) => engine?.onWeakrefCallback(cb >>> 0, wr >>> 0),
+        weakref_forget: (cb: number) => engine?.onWeakrefForget(cb >>> 0),
         // the debug engine found a bad id before changing anything: throw from here
         misuse: (kind: number, id: number, expected: number) => {
           const at = `0x${(id >>> 0).toString(16)}`;

@@ -60,7 +60,7 @@ export class Gc {
 
   #phase(phase: number, generation: number, collected: number, uncollectable: number): void {
     const x = this.#x;
-    if (phase === 0 || phase === 1) {
+    if ((phase === 0 || phase === 1) && !this.#quiet) {
       const name: GcPhase = phase === 0 ? "start" : "stop";
       for (const cb of [...this.callbacks]) {
         try {
@@ -84,6 +84,27 @@ export class Gc {
     } else if (phase === 2) {
       const secs = (performance.now() - this.#t0) / 1000;
       this.#stderr(`gc: done, ${collected} unreachable, ${uncollectable} uncollectable, ${secs.toFixed(4)}s elapsed`);
+    }
+  }
+
+  #quiet = false;
+
+  /** @internal heap.close(): a full collection without callbacks, and the shutdown warning. */
+  shutdownCollect(): void {
+    const x = this.#x;
+    this.#quiet = true;
+    try {
+      x.gc_collect(2);
+    } finally {
+      this.#quiet = false;
+    }
+    const garbage = x.gc_garbage();
+    const n = garbage ? this.#o.engine.i32[(garbage + 8) >>> 2] : 0;
+    const flags = x.gc_get_debug();
+    if (n && !(flags & this.DEBUG_SAVEALL)) {
+      const hint = flags & this.DEBUG_UNCOLLECTABLE ? "" : "; use gc.set_debug(gc.DEBUG_UNCOLLECTABLE) to list them";
+      this.#stderr(`ResourceWarning: gc: ${n} uncollectable objects at shutdown${hint}`);
+      if (flags & this.DEBUG_UNCOLLECTABLE) this.#stderr(`gc: uncollectable garbage: ${this.#o.repr(garbage)}`);
     }
   }
 

@@ -13,6 +13,7 @@ import {
 } from "./objects.js";
 import { Raw } from "./raw.js";
 import { Gc } from "./gc.js";
+import { WeakrefModule } from "./weakref.js";
 
 /** Where the engine's wasm comes from. */
 export type WasmSource = BufferSource | WebAssembly.Module;
@@ -81,6 +82,8 @@ export class Heap {
   readonly raw: Raw;
   /** CPython's gc module for this heap: the cycle collector. */
   readonly gc: Gc;
+  /** CPython's weakref module for this heap. */
+  readonly weakref: WeakrefModule;
   #engine: Engine | undefined;
   /** @internal */
   readonly objects: Objects;
@@ -95,6 +98,7 @@ export class Heap {
     this.objects.unraisable = (err, obj, where) => this.sys.unraisablehook({ exception: err, object: obj, message: where });
     this.raw = new Raw(this.objects);
     this.gc = new Gc(this.objects, (text) => this.#stderr(text));
+    this.weakref = new WeakrefModule(this.objects);
   }
 
   /** @internal Writes a line where the heap's diagnostics go (the stderr option). */
@@ -136,7 +140,15 @@ export class Heap {
 
   /** Frees the instance and its memory; every later call throws PyReferenceError. */
   close(): void {
-    this.#engine = undefined;
+    if (!this.#engine) return;
+    // interpreter shutdown: weakref.finalize's atexit callbacks (newest first), then a
+    // final collection without gc callbacks, then CPython's warning about gc.garbage
+    try {
+      this.weakref.runAtexit();
+      this.gc.shutdownCollect();
+    } finally {
+      this.#engine = undefined;
+    }
     this.mem.forget();
     this.raw.close();
   }

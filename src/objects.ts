@@ -17,12 +17,12 @@ import {
 /** Type ids (assembly/object/header.ts). */
 export const T = {
   NONE: 1, BOOL: 2, INT: 3, FLOAT: 4, STR: 5, BYTES: 6, BYTEARRAY: 7, TUPLE: 8, LIST: 9, DICT: 10,
-  SET: 11, FROZENSET: 12, MEMORYVIEW: 13,
+  SET: 11, FROZENSET: 12, MEMORYVIEW: 13, WEAKREF: 14, PROXY: 15,
 } as const;
 export const FIRST_CLASS = 32;
 const TYPE_NAMES = [
   "", "NoneType", "bool", "int", "float", "str", "bytes", "bytearray", "tuple", "list", "dict", "set",
-  "frozenset", "memoryview",
+  "frozenset", "memoryview", "weakref.ReferenceType", "weakref.ProxyType",
 ];
 // engine error codes (ERR_* in assembly/object/header.ts)
 const ERR_MEMORY = 1, ERR_INDEX = 2, ERR_KEY = 3, ERR_UNHASHABLE = 4, ERR_BUFFER = 5, ERR_RECURSION = 6, ERR_TYPE = 7;
@@ -526,6 +526,14 @@ export class Objects {
         case T.STR: out.push(strRepr(this.readStr(id))); continue;
         case T.BYTES: out.push(bytesRepr(this.bytesView(id))); continue;
         case T.BYTEARRAY: out.push(`bytearray(${bytesRepr(this.bytesView(id), true)})`); continue;
+        case T.WEAKREF:
+        case T.PROXY: {
+          const target = x.weakref_get(id) >>> 0;
+          const at = `0x${id.toString(16)}`;
+          if (t === T.WEAKREF) out.push(target ? `<weakref at ${at}; to '${this.typeName(target)}' at 0x${target.toString(16)}>` : `<weakref at ${at}; dead>`);
+          else out.push(`<weakproxy at ${at}; to '${target ? this.typeName(target) : "NoneType"}' at 0x${(target || x.none_obj()).toString(16)}>`);
+          continue;
+        }
         case T.MEMORYVIEW: {
           const released = this.engine.u32[(id + 20) >>> 2] & 1;
           out.push(`<${released ? "released " : ""}memory at 0x${id.toString(16)}>`);
@@ -748,6 +756,29 @@ export class Ref {
     return this._id;
   }
 
+  /**
+   * @internal The object a method works on: this handle's object, or for a weakref
+   * proxy the object it refers to (PyReferenceError once that died).
+   */
+  get _target(): number {
+    const id = this._live;
+    const x = this._objects.engine.exports;
+    if (x.obj_type(id) !== T.PROXY) return id;
+    const o = x.weakref_get(id) >>> 0;
+    if (!o) throw new PyReferenceError("weakly-referenced object no longer exists");
+    return o;
+  }
+
+  /** weakref handles: the object (a new handle), or null once it died. */
+  deref(): Ref | null {
+    const id = this._live;
+    const x = this._objects.engine.exports;
+    const t = x.obj_type(id);
+    if (t !== T.WEAKREF && t !== T.PROXY) throw new PyTypeError(`'${this.type}' object is not a weak reference`);
+    const o = x.weakref_get(id) >>> 0;
+    return o ? this._objects.wrapBorrowed(o) : null;
+  }
+
   /** id(): the object's address in the heap. */
   get id(): number {
     return this._live;
@@ -803,7 +834,7 @@ export class Ref {
 
   /** A deep copy as plain JS (see README: int -> number or bigint, dict -> Map...). */
   toJS(): JSValue {
-    return this._objects.toJS(this._live);
+    return this._objects.toJS(this._target);
   }
 
   /** Python's repr(). */
@@ -816,7 +847,7 @@ export class Ref {
   }
 
   #t(): number {
-    return this._objects.engine.exports.obj_type(this._live);
+    return this._objects.engine.exports.obj_type(this._target);
   }
 
   #no(method: string): never {
@@ -824,7 +855,7 @@ export class Ref {
   }
 
   #expect(method: string, ...types: number[]): number {
-    const id = this._live;
+    const id = this._target;
     const t = this._objects.engine.exports.obj_type(id);
     if (!types.includes(t)) this.#no(method);
     return id;
@@ -833,7 +864,7 @@ export class Ref {
   // ---- sized ------------------------------------------------------------------------
   /** len(): items of a sequence or mapping, bytes of a bytes-like object. */
   get length(): number {
-    const id = this._live;
+    const id = this._target;
     const e = this._objects.engine;
     switch (e.exports.obj_type(id)) {
       case T.TUPLE:
@@ -861,7 +892,7 @@ export class Ref {
   get(i: number): Ref | number;
   get(key: PyValue): Ref | number | undefined {
     const o = this._objects;
-    const id = this._live;
+    const id = this._target;
     const x = o.engine.exports;
     const t = x.obj_type(id);
     if (t === T.LIST || t === T.TUPLE) {
@@ -893,7 +924,7 @@ export class Ref {
   /** list: item i = v; dict: d[k] = v; bytearray: byte i = v (0..255). */
   set(key: PyValue, value: PyValue): void {
     const o = this._objects;
-    const id = this._live;
+    const id = this._target;
     const x = o.engine.exports;
     const t = x.obj_type(id);
     if (t === T.LIST) {
@@ -925,7 +956,7 @@ export class Ref {
   /** list: del l[i]; dict: del d[k] (PyKeyError when absent). */
   delete(key: PyValue): void {
     const o = this._objects;
-    const id = this._live;
+    const id = this._target;
     const x = o.engine.exports;
     const t = x.obj_type(id);
     if (t === T.LIST) {
@@ -956,7 +987,7 @@ export class Ref {
   extend(values: Iterable<PyValue> | Uint8Array | ArrayBuffer): void {
     const o = this._objects;
     if (this.#t() === T.BYTEARRAY) {
-      const id = this._live;
+      const id = this._target;
       const add = toBytes(values);
       const copy = add.slice(); // the source may be a view of this heap's memory
       const e = o.engine;
@@ -1007,7 +1038,7 @@ export class Ref {
 
   /** list/dict/set clear(). */
   clear(): void {
-    const id = this._live;
+    const id = this._target;
     const x = this._objects.engine.exports;
     switch (x.obj_type(id)) {
       case T.LIST: x.list_clear(id); return;
@@ -1020,7 +1051,7 @@ export class Ref {
   // ---- dict --------------------------------------------------------------------------
   /** dict: key in d; set/frozenset: v in s. An unhashable argument raises PyTypeError. */
   has(key: PyValue): boolean {
-    const id = this._live;
+    const id = this._target;
     const o = this._objects;
     const x = o.engine.exports;
     const t = x.obj_type(id);
@@ -1098,7 +1129,7 @@ export class Ref {
     const o = this._objects;
     const x = o.engine.exports;
     const i = o.checkAttrName(cls, name, "get");
-    const id = this._id;
+    const id = this._target;
     // a name never interned in this heap is nobody's attribute: fail without interning it
     const nid = i >= 0 ? 0 : o.names.get(name);
     const v = (i >= 0 ? x.slot_get(id, i) : nid === undefined ? 0 : x.attr_get(id, nid)) >>> 0;
@@ -1114,7 +1145,7 @@ export class Ref {
     const o = this._objects;
     const x = o.engine.exports;
     const i = o.checkAttrName(cls, name, "set");
-    const id = this._id;
+    const id = this._target;
     // the name is interned once the value converted: a bad value leaves no new name behind
     o.with([value], (v) => {
       if (i >= 0) x.slot_set(id, i, v);
@@ -1127,7 +1158,7 @@ export class Ref {
     const o = this._objects;
     const x = o.engine.exports;
     const i = o.checkAttrName(cls, name, "del");
-    const id = this._id;
+    const id = this._target;
     const nid = i >= 0 ? 0 : o.names.get(name); // (as in getattr: never interned, never set)
     const ok = i >= 0 ? x.slot_delete(id, i) : nid === undefined ? 0 : x.attr_delete(id, nid);
     if (!ok) {
@@ -1141,7 +1172,7 @@ export class Ref {
     const o = this._objects;
     const x = o.engine.exports;
     if (typeof name !== "string") throw new PyTypeError(`attribute name must be string, not ${describe(name)}`);
-    const id = this._id;
+    const id = this._target;
     if (cls.slotIndex) {
       const i = cls.slotIndex.get(name);
       if (i === undefined) return false;
@@ -1189,7 +1220,7 @@ export class Ref {
    */
   *[Symbol.iterator](): Iterator<Ref | number | string> {
     const o = this._objects;
-    const id = this._live;
+    const id = this._target;
     const x = o.engine.exports;
     const t = x.obj_type(id);
     if (t === T.LIST || t === T.TUPLE) {

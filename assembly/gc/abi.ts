@@ -6,6 +6,7 @@ import {
   gcSetDebug, gcGetDebug, gcGarbage, gcGenerationSize, gcFreeze, gcUnfreeze, gcFreezeCount, gcIsTracked,
   gcIsFinalized, gcGetObjects, gcGetReferrers, gcGetReferents,
 } from "./collect";
+import { weakrefNew, wrObject, wrCallback, weakrefCount, weakrefList } from "./weakref";
 
 export function gc_collect(generation: i32): i32 { return gcCollect(generation); }
 export function gc_enable(on: bool): void { gcEnable(on); }
@@ -30,3 +31,13 @@ export function gc_get_objects(generation: i32): usize { return gcGetObjects(gen
 /** New list; targets at p as [n, id0, id1, ...]. */
 export function gc_get_referrers(p: usize): usize { return gcGetReferrers(p); }
 export function gc_get_referents(list: usize, o: usize): bool { return gcGetReferents(list, o); }
+
+// ---- weak references (gc/weakref.ts) ----
+/** weakref.ref (proxy 0) / weakref.proxy (proxy 1) of o; callback: the host's number, 0 none. New. */
+export function weakref_new(o: usize, callback: u32, proxy: bool): usize { return weakrefNew(o, callback, proxy); }
+/** The referent (borrowed), or 0 once it died. */
+export function weakref_get(wr: usize): usize { return wrObject(wr); }
+export function weakref_callback(wr: usize): u32 { return wrCallback(wr); }
+export function weakref_count(o: usize): u32 { return weakrefCount(o); }
+/** New list of o's weakrefs, or 0. */
+export function weakref_list(o: usize): usize { return weakrefList(o); }

@@ -45,6 +45,7 @@ import {
   NEXT_MASK_UNREACHABLE, gcNext, setNext, setPrev, isCollecting, clearCollecting, isFinalized, getRefs,
   resetRefs, listInit, listIsEmpty, listAppend, listRemove, listMove, listMerge, listSize,
 } from "./lists";
+import { handleWeakrefs } from "./weakref";
 import {
   traverse, clearObject, VISIT_DECREF, VISIT_REACHABLE, VISIT_MOVE, VISIT_REFERS, VISIT_COLLECT,
   VISIT_MAY_TRACK, visitFound, visitFailed, resetVisit,
@@ -85,6 +86,7 @@ const unreachableHead: usize = memory.data(8);
 const finalizersHead: usize = memory.data(8);
 const finalUnreachableHead: usize = memory.data(8);
 const seenHead: usize = memory.data(8);
+const wrcbHead: usize = memory.data(8);
 
 // @ts-ignore: decorator
 @inline function genHead(g: i32): usize { return generations + (<usize>g << 3); }
@@ -294,8 +296,8 @@ function collectMain(generation: i32): i32 {
   if (debugFlags & DEBUG_COLLECTABLE) {
     for (let g = gcNext(unreachable); g != unreachable; g = gcNext(g)) hostGcDebugObject(0, g + GC_HEAD);
   }
-  // 7. weakrefs: the collector issue's next step (no weakrefs exist yet)
-  let m: i32 = 0;
+  // 7. weakrefs to garbage cleared; callbacks of weakrefs that are not garbage run
+  let m: i32 = handleWeakrefs(unreachable, wrcbHead, old);
   // 8.-10.
   finalizeGarbage(unreachable);
   const finalUnreachable = finalUnreachableHead;

@@ -12,7 +12,7 @@
 // the data.
 
 import {
-  TYPE_TUPLE, TYPE_LIST, TYPE_DICT, TYPE_STR, TYPE_SET, TYPE_FROZENSET, TYPE_MEMORYVIEW, TF_SLOTS, TF_GC,
+  TYPE_TUPLE, TYPE_LIST, TYPE_DICT, TYPE_STR, TYPE_WEAKREF, TYPE_PROXY, TYPE_SET, TYPE_FROZENSET, TYPE_MEMORYVIEW, TF_SLOTS, TF_GC,
   GC_HEAD, typeId, flagsOf, slotsOf, isGC,
 } from "../object/header";
 import { seqSize, listItems, listClear } from "../object/sequences";
@@ -20,6 +20,7 @@ import { dictKeys, keysNentries, entryAt, dictClear } from "../object/dict";
 import { setTable, setMask, setClear } from "../object/set";
 import { memoryviewRelease } from "../object/buffers";
 import { decref } from "../object/refcount";
+import { clearWeakref } from "./weakref";
 import { objFree } from "../alloc/obmalloc";
 import {
   NEXT_MASK_UNREACHABLE, gcNext, gcPrev, setNext, setPrev, isCollecting, clearCollecting, getRefs,
@@ -148,6 +149,8 @@ export function traverse(o: usize, kind: i32, arg: usize): void {
       if (base) visit(kind, base, arg);
       return;
     }
+    case TYPE_WEAKREF:
+    case TYPE_PROXY: return;   // the referent is weak; the callback is a host function
   }
   const f = flagsOf(t);
   if (!(f & TF_GC)) return;
@@ -177,6 +180,8 @@ export function clearObject(o: usize): void {
     case TYPE_SET:
     case TYPE_FROZENSET: setClear(o); return;
     case TYPE_MEMORYVIEW: memoryviewRelease(o); return;
+    case TYPE_WEAKREF:
+    case TYPE_PROXY: clearWeakref(o); return;
     case TYPE_TUPLE: return;
   }
   const f = flagsOf(t);

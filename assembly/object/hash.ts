@@ -12,7 +12,7 @@
 
 import {
   TYPE_NONE, TYPE_BOOL, TYPE_INT, TYPE_FLOAT, TYPE_STR, TYPE_BYTES, TYPE_TUPLE, TYPE_FROZENSET,
-  TF_HASHABLE, TF_INSTANCE, typeId, flagsOf, fail, ERR_UNHASHABLE, ERR_RECURSION,
+  TF_HASHABLE, TF_INSTANCE, typeId, flagsOf, fail, ERR_UNHASHABLE, ERR_RECURSION, TYPE_WEAKREF, ERR_TYPE,
 } from "./header";
 import { intHash, floatHash, intEqInt, intEqFloat } from "./numbers";
 import { strHash, strEq } from "./strings";
@@ -33,11 +33,24 @@ export function hashOf(o: usize): i64 {
     case TYPE_NONE: return 0xfca86420;
     case TYPE_TUPLE: return tupleHash(o);
     case TYPE_FROZENSET: return frozensetHash(o);
+    case TYPE_WEAKREF: return weakrefHash(o);
   }
   const f = flagsOf(t);
   if (f & TF_INSTANCE) return pointerHash(o);
   if (!(f & TF_HASHABLE)) { fail(ERR_UNHASHABLE, t); return -1; }
   return pointerHash(o);
+}
+
+/** weakref_hash: the referent's hash, cached; a weakref first hashed after death fails. */
+function weakrefHash(wr: usize): i64 {
+  const cached = load<i32>(wr, 24);
+  if (cached != -1) return cached;
+  const o = <usize>load<u32>(wr, 8);
+  if (!o) { fail(ERR_TYPE, TYPE_WEAKREF); return -1; }
+  const h = hashOf(o);
+  if (h == -1) return -1;
+  store<i32>(wr, <i32>h == -1 ? -2 : <i32>h, 24);
+  return <i32>h == -1 ? -2 : <i64><i32>h;
 }
 
 // @ts-ignore: decorator
@@ -89,6 +102,11 @@ export function objEq(a: usize, b: usize): i32 {
     case TYPE_BYTES: return strEq(a, b) ? 1 : 0;
     case TYPE_TUPLE: return tupleEq(a, b);
     case TYPE_FROZENSET: return frozensetEq(a, b);
+    case TYPE_WEAKREF: {
+      // weakref_richcompare: the referents when both are alive, else identity (done above)
+      const x = load<u32>(a, 8), y = load<u32>(b, 8);
+      return x && y ? objEq(x, y) : 0;
+    }
   }
   return 0;
 }

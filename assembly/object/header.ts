@@ -47,6 +47,8 @@ export const TYPE_DICT: u32 = 10;
 export const TYPE_SET: u32 = 11;
 export const TYPE_FROZENSET: u32 = 12;
 export const TYPE_MEMORYVIEW: u32 = 13;
+export const TYPE_WEAKREF: u32 = 14;
+export const TYPE_PROXY: u32 = 15;
 /** Host-defined classes take ids from here on (object/instance.ts). */
 export const FIRST_CLASS: u32 = 32;
 
@@ -55,6 +57,8 @@ export const TYPE_MASK: u32 = 0x00ffffff;
 export const OF_HASHED: u32 = 1 << 24;
 /** str: in the intern table (mortal interning: the table holds no reference). */
 export const OF_INTERNED: u32 = 1 << 25;
+/** The object has weak references (its list is in gc/weakref.ts's side table). */
+export const OF_WEAKREFS: u32 = 1 << 26;
 
 export const IMMORTAL_REFCNT: u32 = 0xffffffff;
 
@@ -151,6 +155,8 @@ export function typesInit(): bool {
   setType(TYPE_SET, TF_GC | TF_WEAKREF);
   setType(TYPE_FROZENSET, TF_GC | H | TF_WEAKREF);
   setType(TYPE_MEMORYVIEW, TF_GC | TF_WEAKREF);
+  setType(TYPE_WEAKREF, TF_GC | H);
+  setType(TYPE_PROXY, TF_GC);
   return true;
 }
 

@@ -27,7 +27,7 @@
 import {
   TYPE_NONE, TYPE_BOOL, TYPE_INT, TYPE_FLOAT, TYPE_STR, TYPE_BYTES, TYPE_BYTEARRAY, TYPE_TUPLE,
   TYPE_LIST, TYPE_DICT, TYPE_SET, TYPE_FROZENSET, TYPE_MEMORYVIEW, FIRST_CLASS, GC_HEAD,
-  TF_DEL, TF_LEGACY_DEL, TF_SLOTS, TF_GC, PREV_FINALIZED, typeId, flagsOf, slotsOf, untrack, freeObject,
+  TF_DEL, TF_LEGACY_DEL, TF_SLOTS, TF_GC, PREV_FINALIZED, TYPE_WEAKREF, TYPE_PROXY, OF_WEAKREFS, typeId, flagsOf, slotsOf, untrack, freeObject,
 } from "./header";
 import { intSize, floatDealloc } from "./numbers";
 import { strDealloc, strSize } from "./strings";
@@ -36,6 +36,7 @@ import { dictKeys, keysNentries, entryAt, dictFinish, dictSizeof } from "./dict"
 import { setTable, setMask, setFinish, setSizeof } from "./set";
 import { bytearrayDealloc, memoryviewFinish, MV_RELEASED, baExports } from "./buffers";
 import { instFinish, instSizeof } from "./instance";
+import { clearWeakrefsOnDeath, weakrefFinish } from "../gc/weakref";
 
 /** Calls a class's del (kind 0) or legacyDel (kind 1) hook with a borrowed reference. */
 // @ts-ignore: decorator
@@ -60,6 +61,15 @@ export let deallocations: u64 = 0;
   deallocate(o);
 }
 
+/** decref, as a call: for code that deallocate itself reaches (no inlining into itself). */
+export function decrefCall(o: usize): void {
+  const rc = load<u32>(o);
+  if (<i32>rc < 0) return;
+  if (rc > 1) { store<u32>(o, rc - 1); return; }
+  store<u32>(o, 0);
+  deallocate(o);
+}
+
 /** Tears down o (refcnt 0) and everything that dies with it. */
 export function deallocate(o: usize): void {
   let top: usize = 0;
@@ -68,7 +78,7 @@ export function deallocate(o: usize): void {
     if (cur) {
       const t = typeId(cur);
       const f = flagsOf(t);
-      if ((f & (TF_DEL | TF_LEGACY_DEL)) && !finalize(cur, f)) {
+      if (((f & (TF_DEL | TF_LEGACY_DEL)) || (load<u32>(cur, 4) & OF_WEAKREFS)) && !finalize(cur, f)) {
         cur = 0; // resurrected by its hook: it lives on
       } else if (f & TF_GC) {
         untrack(cur);
@@ -120,6 +130,9 @@ function finalize(o: usize, f: u32): bool {
       if (rc) return false;
     }
   }
+  // PyObject_ClearWeakRefs: weakrefs cleared, then their callbacks (the object is
+  // unreachable to them: it cannot be resurrected from here)
+  if (load<u32>(o, 4) & OF_WEAKREFS) clearWeakrefsOnDeath(o);
   if (f & TF_LEGACY_DEL) {
     store<u32>(o, 1);
     hostDel(o, 1);
@@ -195,6 +208,8 @@ function freeLeaf(o: usize, t: u32): void {
       }
       break;
     }
+    case TYPE_WEAKREF:
+    case TYPE_PROXY: break;   // the referent is not owned, the callback lives in the host
     case TYPE_MEMORYVIEW: {
       if (c == 0) {
         c = 1;
@@ -235,6 +250,8 @@ function freeContainer(o: usize): void {
     case TYPE_SET:
     case TYPE_FROZENSET: setFinish(o); return;
     case TYPE_MEMORYVIEW: memoryviewFinish(o); return;
+    case TYPE_WEAKREF:
+    case TYPE_PROXY: weakrefFinish(o); return;
     default: instFinish(o);
   }
 }
@@ -256,6 +273,8 @@ export function sizeOf(o: usize): usize {
     case TYPE_SET:
     case TYPE_FROZENSET: return setSizeof(o);
     case TYPE_MEMORYVIEW: return GC_HEAD + 24;
+    case TYPE_WEAKREF:
+    case TYPE_PROXY: return (GC_HEAD + 28 + 7) & ~7;
   }
   return t >= FIRST_CLASS ? instSizeof(o) : 0;
 }

@@ -78,6 +78,8 @@ export class Finalize<A extends unknown[] = unknown[]> {
 export class WeakrefModule {
   readonly #o: Objects;
   readonly #callbacks = new Map<number, WeakCallback>();
+  /** Run when a weakref with a callback dies (called or not): the weak containers' keys. */
+  readonly #drops = new Map<number, () => void>();
   #next = 1;
   readonly #finalizers = new Set<Finalize<never>>();
   #finalizerIndex = 0;
@@ -87,7 +89,14 @@ export class WeakrefModule {
     this.#o = objects;
     const e = objects.engine;
     e.onWeakrefCallback = (cb, wr) => this.#call(cb, wr);
-    e.onWeakrefForget = (cb) => void this.#callbacks.delete(cb);
+    e.onWeakrefForget = (cb) => {
+      this.#callbacks.delete(cb);
+      const drop = this.#drops.get(cb);
+      if (drop) {
+        this.#drops.delete(cb);
+        drop();
+      }
+    };
   }
 
   #call(cb: number, wr: number): void {
@@ -107,7 +116,7 @@ export class WeakrefModule {
     }
   }
 
-  #new(what: string, obj: PyValue, callback: WeakCallback | undefined | null, proxy: boolean): Ref {
+  #new(what: string, obj: PyValue, callback: WeakCallback | undefined | null, proxy: boolean, drop?: () => void): Ref {
     if (callback !== undefined && callback !== null && typeof callback !== "function") {
       throw new PyTypeError(`${what}: callback must be callable, not ${typeof callback}`);
     }
@@ -118,10 +127,14 @@ export class WeakrefModule {
       if (callback) {
         cb = this.#next++;
         this.#callbacks.set(cb, callback);
+        if (drop) this.#drops.set(cb, drop);
       }
       const wr = x.weakref_new(id, cb, proxy ? 1 : 0) >>> 0;
       if (!wr) {
-        if (cb) this.#callbacks.delete(cb);
+        if (cb) {
+          this.#callbacks.delete(cb);
+          this.#drops.delete(cb);
+        }
         const kind = x.last_error();
         x.clear_error();
         if (kind === 7) throw new PyTypeError(`cannot create weak reference to '${o.typeName(id)}' object`);
@@ -134,6 +147,11 @@ export class WeakrefModule {
   /** weakref.ref(obj, callback?): a weakref handle; deref() gives the object or null. */
   ref(obj: PyValue, callback?: WeakCallback | null): Ref {
     return this.#new("ref", obj, callback, false);
+  }
+
+  /** @internal A ref whose callback owns something to drop when the weakref dies (called or not). */
+  refOwning(obj: PyValue, callback: WeakCallback, drop: () => void): Ref {
+    return this.#new("ref", obj, callback, false, drop);
   }
 
   /** weakref.proxy(obj, callback?): a handle that acts as obj; PyReferenceError once obj died. */
@@ -175,6 +193,21 @@ export class WeakrefModule {
     this.#finalizers.delete(f as Finalize<never>);
   }
 
+  /** weakref.WeakValueDictionary(): release() it when done. */
+  WeakValueDictionary(): WeakValueDictionary {
+    return new WeakValueDictionary(this, this.#o);
+  }
+
+  /** weakref.WeakKeyDictionary(): release() it when done. */
+  WeakKeyDictionary(): WeakKeyDictionary {
+    return new WeakKeyDictionary(this, this.#o);
+  }
+
+  /** weakref.WeakSet(): release() it when done. */
+  WeakSet(): WeakSet {
+    return new WeakSet(this, this.#o);
+  }
+
   /** @internal heap.close(): the atexit finalizers, newest first (Lib/weakref.py's _exitfunc). */
   runAtexit(): void {
     const pending = [...this.#finalizers].filter((f) => f.atexit).sort((a, b) => a.index - b.index);
@@ -190,3 +223,246 @@ export class WeakrefModule {
 }
 
 export { PyReferenceError };
+
+/**
+ * The weak containers of Lib/weakref.py, built as Python builds them: a heap dict or
+ * set whose entries hold weakrefs with callbacks that remove the entry when the
+ * referent dies. Each container owns its heap object; release() drops it.
+ */
+abstract class WeakContainer {
+  protected readonly o: Objects;
+  protected readonly module: WeakrefModule;
+  /** The heap dict (or set) holding the weakrefs. */
+  protected readonly store: Ref;
+  #released = false;
+
+  constructor(module: WeakrefModule, objects: Objects, store: Ref) {
+    this.module = module;
+    this.o = objects;
+    this.store = store;
+  }
+
+  get length(): number {
+    return this.store.length;
+  }
+
+  /** Drops the container's heap object (and every weakref in it). */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.store.release();
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/** weakref.WeakValueDictionary: an entry lives as long as its value. */
+export class WeakValueDictionary extends WeakContainer {
+  /** @internal */
+  constructor(module: WeakrefModule, objects: Objects) {
+    super(module, objects, objects.wrap(objects.alloc(() => objects.engine.exports.dict_new(), "WeakValueDictionary")));
+  }
+
+  set(key: PyValue, value: Ref): void {
+    const o = this.o;
+    // KeyedRef: the callback removes the key only if the entry still holds this weakref
+    // the key is held (as KeyedRef.key) until the weakref dies, whether or not it fires
+    const k = key instanceof Ref ? key.dup() : o.wrap(o.fromPrimitive(key));
+    let wr: Ref;
+    try {
+      wr = this.module.refOwning(value, (dead) => {
+        const cur = this.store.alive ? this.store.get(k) : undefined;
+        if (cur) {
+          if (cur.is(dead)) this.store.delete(k);
+          cur.release();
+        }
+      }, () => k.release());
+    } catch (e) {
+      k.release();
+      throw e;
+    }
+    try {
+      this.store.set(k, wr);
+    } finally {
+      wr.release();
+    }
+  }
+
+  /** The value (a new handle), or undefined when absent or dead. */
+  get(key: PyValue): Ref | undefined {
+    const wr = this.store.get(key);
+    if (!wr) return undefined;
+    try {
+      return (wr as Ref).deref() ?? undefined;
+    } finally {
+      (wr as Ref).release();
+    }
+  }
+
+  has(key: PyValue): boolean {
+    const v = this.get(key);
+    v?.release();
+    return v !== undefined;
+  }
+
+  delete(key: PyValue): void {
+    this.store.delete(key);
+  }
+
+  clear(): void {
+    this.store.clear();
+  }
+
+  keys(): Ref[] {
+    return this.items().map(([k, v]) => (v.release(), k));
+  }
+
+  values(): Ref[] {
+    return this.items().map(([k, v]) => (k.release(), v));
+  }
+
+  /** [key, value] handles for the entries whose values are alive. */
+  items(): [Ref, Ref][] {
+    const out: [Ref, Ref][] = [];
+    for (const [k, wr] of this.store.items()) {
+      const v = wr.deref();
+      wr.release();
+      if (v) out.push([k, v]);
+      else k.release();
+    }
+    return out;
+  }
+}
+
+/** weakref.WeakKeyDictionary: an entry lives as long as its key (keys compare by value). */
+export class WeakKeyDictionary extends WeakContainer {
+  /** @internal */
+  constructor(module: WeakrefModule, objects: Objects) {
+    super(module, objects, objects.wrap(objects.alloc(() => objects.engine.exports.dict_new(), "WeakKeyDictionary")));
+  }
+
+  #ref(key: Ref): Ref {
+    // the callback removes the entry of this very weakref (a dead weakref equals only itself)
+    return this.module.ref(key, (dead) => {
+      if (this.store.alive && this.store.has(dead)) this.store.delete(dead);
+    });
+  }
+
+  set(key: Ref, value: PyValue): void {
+    const wr = this.#ref(key);
+    try {
+      this.store.set(wr, value);   // an equal live key keeps its own weakref, as a dict keeps its first key
+    } finally {
+      wr.release();
+    }
+  }
+
+  get(key: Ref): Ref | undefined {
+    const wr = this.module.ref(key);
+    try {
+      return this.store.get(wr);
+    } finally {
+      wr.release();
+    }
+  }
+
+  has(key: Ref): boolean {
+    const wr = this.module.ref(key);
+    try {
+      return this.store.has(wr);
+    } finally {
+      wr.release();
+    }
+  }
+
+  delete(key: Ref): void {
+    const wr = this.module.ref(key);
+    try {
+      this.store.delete(wr);
+    } finally {
+      wr.release();
+    }
+  }
+
+  clear(): void {
+    this.store.clear();
+  }
+
+  /** [key, value] handles for the live entries. */
+  items(): [Ref, Ref][] {
+    const out: [Ref, Ref][] = [];
+    for (const [wr, v] of this.store.items()) {
+      const k = wr.deref();
+      wr.release();
+      if (k) out.push([k, v]);
+      else v.release();
+    }
+    return out;
+  }
+
+  keys(): Ref[] {
+    return this.items().map(([k, v]) => (v.release(), k));
+  }
+
+  values(): Ref[] {
+    return this.items().map(([k, v]) => (k.release(), v));
+  }
+}
+
+/** weakref.WeakSet: members live as long as something else holds them. */
+export class WeakSet extends WeakContainer {
+  /** @internal */
+  constructor(module: WeakrefModule, objects: Objects) {
+    super(module, objects, objects.wrap(objects.alloc(() => objects.engine.exports.set_new(0), "WeakSet")));
+  }
+
+  add(item: Ref): void {
+    const wr = this.module.ref(item, (dead) => {
+      if (this.store.alive) this.store.discard(dead);
+    });
+    try {
+      this.store.add(wr);
+    } finally {
+      wr.release();
+    }
+  }
+
+  has(item: Ref): boolean {
+    const wr = this.module.ref(item);
+    try {
+      return this.store.has(wr);
+    } finally {
+      wr.release();
+    }
+  }
+
+  discard(item: Ref): void {
+    const wr = this.module.ref(item);
+    try {
+      this.store.discard(wr);
+    } finally {
+      wr.release();
+    }
+  }
+
+  clear(): void {
+    this.store.clear();
+  }
+
+  /** Handles to the live members. */
+  values(): Ref[] {
+    const out: Ref[] = [];
+    for (const wr of this.store) {
+      const v = (wr as Ref).deref();
+      (wr as Ref).release();
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  [Symbol.iterator](): Iterator<Ref> {
+    return this.values()[Symbol.iterator]();
+  }
+}

@@ -22,9 +22,18 @@ export interface GcStats {
 
 const NUM_GENERATIONS = 3;
 
+/** The Python type name of a value that is not an integer (for CPython's TypeError texts). */
+function pyType(v: unknown): string {
+  if (typeof v === "number") return "float";
+  if (typeof v === "string") return "str";
+  if (v === null) return "NoneType";
+  if (v instanceof Ref && v.alive) return v.type;
+  return typeof v;
+}
+
 function intArg(fn: string, name: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isInteger(v)) {
-    throw new PyTypeError(`${fn}: '${typeof v === "number" ? "float" : v === null ? "NoneType" : typeof v}' object cannot be interpreted as an integer (${name})`);
+    throw new PyTypeError(`${fn}: '${pyType(v)}' object cannot be interpreted as an integer (${name})`);
   }
   if (v < -(2 ** 31) || v >= 2 ** 31) throw new PyValueError(`${fn}: ${name} ${v} is out of range of a C int`);
   return v;
@@ -162,9 +171,13 @@ export class Gc {
   getObjects(generation?: number | null): Ref[] {
     let g = -1;
     if (generation !== undefined && generation !== null) {
-      g = intArg("get_objects", "generation", generation);
-      if (g >= NUM_GENERATIONS) throw new PyValueError(`generation parameter must be less than the number of available generations (${NUM_GENERATIONS})`);
-      if (g < 0) throw new PyValueError("generation parameter cannot be negative");
+      if (typeof generation !== "number" || !Number.isInteger(generation)) {
+        throw new PyTypeError(`get_objects: argument should be integer or None, not '${pyType(generation)}'`);
+      }
+      if (generation >= NUM_GENERATIONS) throw new PyValueError(`generation parameter must be less than the number of available generations (${NUM_GENERATIONS})`);
+      // -1 is CPython's default: every generation, as None
+      if (generation < -1) throw new PyValueError("generation parameter cannot be negative");
+      g = generation;
     }
     const x = this.#x;
     return this.#unpack(this.#o.alloc(() => x.gc_get_objects(g), "get_objects"));

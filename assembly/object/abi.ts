@@ -223,7 +223,7 @@ export function dict_value_at(d: usize, pos: i32): usize { return dictEntryValue
 export function set_new(frozen: bool): usize { return setNew(frozen); }
 /** 1 added, 2 present, 0 error. */
 export function set_add(s: usize, k: usize): i32 {
-  isa(s, TYPE_SET); live(k);
+  isSet(s); live(k);   // frozensets are built with set_add too
   return setAdd(s, k);
 }
 export function set_has(s: usize, k: usize): i32 {

@@ -27,7 +27,7 @@
 import {
   TYPE_NONE, TYPE_BOOL, TYPE_INT, TYPE_FLOAT, TYPE_STR, TYPE_BYTES, TYPE_BYTEARRAY, TYPE_TUPLE,
   TYPE_LIST, TYPE_DICT, TYPE_SET, TYPE_FROZENSET, TYPE_MEMORYVIEW, FIRST_CLASS, GC_HEAD,
-  TF_DEL, TF_LEGACY_DEL, TF_SLOTS, TF_GC, PREV_FINALIZED, TYPE_WEAKREF, TYPE_PROXY, OF_WEAKREFS, typeId, flagsOf, slotsOf, untrack, freeObject,
+  TF_DEL, TF_LEGACY_DEL, TF_SLOTS, TF_GC, PREV_FINALIZED, TYPE_WEAKREF, TYPE_PROXY, OF_WEAKREFS, typeId, flagsOf, slotsOf, track, untrack, freeObject,
 } from "./header";
 import { intSize, floatDealloc } from "./numbers";
 import { strDealloc, strSize } from "./strings";
@@ -117,13 +117,21 @@ export function deallocate(o: usize): void {
  * Runs the del hooks of a dying instance (subtype_dealloc's order: __del__ once,
  * then (collector issue) weakrefs, then the legacy tp_del). The object holds one
  * temporary reference during each call; false when a hook resurrected it.
+ *
+ * Tracking follows subtype_dealloc (found by tests/oracle): the object is tracked
+ * again, at the young end of generation 0, while a hook runs (so one it resurrects is
+ * a young object), and untracked while its weakrefs are cleared (a callback that runs
+ * a collection must not find the dying object).
  */
 function finalize(o: usize, f: u32): bool {
+  const gc = (f & TF_GC) != 0;
   if (f & TF_DEL) {
     const prev = load<u32>(o - GC_HEAD, 4);
     if (!(prev & PREV_FINALIZED)) {
       store<u32>(o - GC_HEAD, prev | PREV_FINALIZED, 4);
       store<u32>(o, 1);
+      untrack(o);
+      track(o);
       hostDel(o, 0);
       const rc = load<u32>(o) - 1;
       store<u32>(o, rc);
@@ -132,9 +140,11 @@ function finalize(o: usize, f: u32): bool {
   }
   // PyObject_ClearWeakRefs: weakrefs cleared, then their callbacks (the object is
   // unreachable to them: it cannot be resurrected from here)
+  if (gc) untrack(o);
   if (load<u32>(o, 4) & OF_WEAKREFS) clearWeakrefsOnDeath(o);
   if (f & TF_LEGACY_DEL) {
     store<u32>(o, 1);
+    track(o);
     hostDel(o, 1);
     const rc = load<u32>(o) - 1;
     store<u32>(o, rc);

@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""The oracle: runs every trace of tests/oracle/traces/*.json in CPython 3.11 and
+writes what it observed to tests/oracle/golden/<group>.json (npm run oracle).
+
+Each trace becomes a straight-line Python function (one statement per step, trace
+names are its local variables), so that the interpreter allocates nothing between
+steps beyond what the steps themselves allocate: get_count deltas stay meaningful.
+See tests/oracle/README.md for the trace language and what is compared.
+
+Usage: python3 tests/oracle/run_cpython.py [--show NAME] [--only NAME]
+"""
+import gc
+import json
+import os
+import sys
+
+if sys.version_info[:2] != (3, 11):
+    sys.exit(f"run_cpython.py needs CPython 3.11 (the collector pyheap mirrors), not {sys.version.split()[0]}")
+if os.environ.get("PYTHONHASHSEED") != "0":
+    # str hashes decide the order of sets of str atoms: make runs reproducible
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+
+from _testcapi import with_tp_del  # noqa: E402  (the legacy tp_del finalizer, as test_gc uses it)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# ---- what the traces observe ---------------------------------------------------------
+LOG = []          # step, kind, value, step, kind, value, ... (ints and str only: no GC allocation)
+LABELS = {}       # id(obj) -> the trace name it was created under
+RESURRECT = []    # "@resurrect": where Lazarus instances store themselves
+CUR = 0           # the step running
+REC = False       # record events (off while cleaning up between traces)
+BASE = []         # gc.get_stats() flattened, before the trace's first collection
+
+
+def rec(kind, value):
+    LOG.append(CUR)
+    LOG.append(kind)
+    LOG.append(value)
+
+
+class Plain:
+    pass
+
+
+class Slots:
+    __slots__ = ("a", "b", "c")
+
+
+class Del:
+    def __del__(self):
+        if REC:
+            rec("del", LABELS.get(id(self), "?"))
+
+
+class DelSlots:
+    __slots__ = ("a", "b", "c")
+
+    def __del__(self):
+        if REC:
+            rec("del", LABELS.get(id(self), "?"))
+
+
+class Lazarus:
+    def __del__(self):
+        if REC:
+            rec("del", LABELS.get(id(self), "?"))
+        RESURRECT.append(self)
+
+
+@with_tp_del
+class Legacy:
+    def __tp_del__(self):
+        if REC:
+            rec("legacy", LABELS.get(id(self), "?"))
+
+
+CLASSES = {"Plain": Plain, "Slots": Slots, "Del": Del, "DelSlots": DelSlots, "Lazarus": Lazarus, "Legacy": Legacy}
+ATTRS = ("a", "b", "c", "d")
+
+# CPython 3.11 keeps an instance's attributes in the order of its class's shared keys,
+# which is the order in which the class first saw each name: fix it to a, b, c, d.
+for _cls in (Plain, Del, Lazarus, Legacy):
+    _x = _cls()
+    for _a in ATTRS:
+        setattr(_x, _a, None)
+    del _x
+RESURRECT.clear()
+
+
+def q_count():
+    a, b, c = gc.get_count()          # a new 3-tuple (the TS runner makes one too)
+    rec("count", f"{a} {b} {c}")
+
+
+def stats9():
+    s = gc.get_stats()
+    return [s[g][k] for g in range(3) for k in ("collections", "collected", "uncollectable")]
+
+
+def q_stats():
+    s = gc.get_stats()                # a new list of 3 new dicts (the TS runner makes them too)
+    b = BASE
+    rec("stats", f"{s[0]['collections'] - b[0]} {s[0]['collected'] - b[1]} {s[0]['uncollectable'] - b[2]} "
+                 f"{s[1]['collections'] - b[3]} {s[1]['collected'] - b[4]} {s[1]['uncollectable'] - b[5]} "
+                 f"{s[2]['collections'] - b[6]} {s[2]['collected'] - b[7]} {s[2]['uncollectable'] - b[8]}")
+
+
+def labels_of(lst):
+    out = ""
+    i = 0
+    n = len(lst)
+    while i < n:
+        if i:
+            out += " "
+        out += LABELS.get(id(lst[i]), "?")
+        i += 1
+    return out
+
+
+def q_garbage():
+    rec("garbage", labels_of(gc.garbage))
+
+
+def q_resurrected():
+    rec("resurrected", labels_of(RESURRECT))
+
+
+# ---- code generation -------------------------------------------------------------------
+SPECIAL = {"@garbage": "gc.garbage", "@resurrect": "RESURRECT"}
+
+
+class Gen:
+    def __init__(self, trace):
+        self.trace = trace
+        self.lines = []
+        self.atoms = []   # atoms that must not be compiled as constants (inside tuple displays)
+
+    def name(self, n):
+        if n in SPECIAL:
+            return SPECIAL[n]
+        if not n.isidentifier() or n.startswith("_"):
+            raise ValueError(f"{self.trace['name']}: bad name {n!r}")
+        return "v_" + n
+
+    def atom(self, v):
+        if v is None:
+            return "None"
+        if isinstance(v, bool):
+            raise ValueError("booleans are not trace atoms")
+        if isinstance(v, int):
+            return repr(v)
+        if isinstance(v, dict) and set(v) == {"s"}:
+            return repr(v["s"])
+        raise ValueError(f"{self.trace['name']}: bad value {v!r}")
+
+    def value(self, v, runtime=False):
+        if isinstance(v, str):
+            return self.name(v)
+        if runtime:
+            # a tuple of constants would be one constant of the code object: load the
+            # atom from a list at run time so that BUILD_TUPLE makes a new tuple
+            self.atoms.append(v)
+            return f"_A[{len(self.atoms) - 1}]"
+        return self.atom(v)
+
+    def step(self, i, s):
+        op = s["op"]
+        n = self.name
+        v = self.value
+        out = []
+        if op == "new":
+            t = s["type"]
+            nm = n(s["name"])
+            if t == "list":
+                out.append(f"{nm} = [{', '.join(v(x) for x in s.get('items', []))}]")
+            elif t == "tuple":
+                items = s.get("items", [])
+                if not items:
+                    raise ValueError("the empty tuple is a singleton: not a trace object")
+                out.append(f"{nm} = ({', '.join(v(x, True) for x in items)},)")
+            elif t == "set":
+                items = s.get("items", [])
+                out.append(f"{nm} = {{{', '.join(v(x) for x in items)}}}" if items else f"{nm} = set()")
+            elif t == "frozenset":
+                items = s.get("items", [])
+                if not items:
+                    raise ValueError("empty frozensets are not trace objects")
+                out.append(f"{nm} = frozenset([{', '.join(v(x) for x in items)}])")
+            elif t == "dict":
+                out.append(f"{nm} = {{{', '.join(f'{v(k)}: {v(x)}' for k, x in s.get('entries', []))}}}")
+            elif t in CLASSES:
+                out.append(f"{nm} = {t}()")
+                for a, x in s.get("attrs", []):
+                    out.append(f"{nm}.{a} = {v(x)}")
+            else:
+                raise ValueError(f"unknown type {t}")
+            out.insert(1, f"LABELS[id({nm})] = {s['name']!r}")
+        elif op == "append":
+            out.append(f"{n(s['target'])}.append({v(s['value'])})")
+        elif op == "setitem":
+            out.append(f"{n(s['target'])}[{v(s['key'])}] = {v(s['value'])}")
+        elif op == "setattr":
+            out.append(f"{n(s['target'])}.{s['attr']} = {v(s['value'])}")
+        elif op == "add":
+            out.append(f"{n(s['target'])}.add({v(s['value'])})")
+        elif op == "delattr":
+            out.append(f"del {n(s['target'])}.{s['attr']}")
+        elif op == "delitem":
+            out.append(f"del {n(s['target'])}[{v(s['key'])}]")
+        elif op == "pop":
+            out.append(f"{n(s['target'])}.pop({s.get('index', '')})")
+        elif op == "clear":
+            out.append(f"{n(s['target'])}.clear()")
+        elif op == "load":
+            src = n(s["from"])
+            if "attr" in s:
+                out.append(f"{n(s['name'])} = {src}.{s['attr']}")
+            else:
+                out.append(f"{n(s['name'])} = {src}[{v(s['key'])}]")
+        elif op == "alias":
+            out.append(f"{n(s['name'])} = {n(s['from'])}")
+        elif op == "del":
+            out.append(f"del {n(s['name'])}")
+        elif op == "collect":
+            out.append(f"rec('collect', gc.collect({s.get('gen', 2)}))")
+        elif op == "freeze":
+            out.append("gc.freeze()")
+        elif op == "unfreeze":
+            out.append("gc.unfreeze()")
+        elif op == "set_debug":
+            out.append(f"gc.set_debug({int(s['flags'])})")
+        elif op == "is_tracked":
+            out.append(f"rec('tracked', gc.is_tracked({n(s['name'])}))")
+        elif op == "is_finalized":
+            out.append(f"rec('finalized', gc.is_finalized({n(s['name'])}))")
+        elif op == "refcount":
+            # sys.getrefcount counts its argument too
+            out.append(f"rec('refcount', sys.getrefcount({n(s['name'])}) - 1)")
+        elif op == "get_count":
+            out.append("q_count()")
+        elif op == "get_stats":
+            out.append("q_stats()")
+        elif op == "garbage_len":
+            out.append("rec('garbage_len', len(gc.garbage))")
+        elif op == "garbage":
+            out.append("q_garbage()")
+        elif op == "resurrected":
+            out.append("q_resurrected()")
+        elif op == "frozen":
+            out.append("rec('frozen', gc.get_freeze_count() > 0)")
+        else:
+            raise ValueError(f"{self.trace['name']}: unknown op {op!r} (step {i})")
+        return out
+
+    def source(self):
+        body = []
+        for i, s in enumerate(self.trace["steps"]):
+            body.append(f"CUR = {i}")
+            body.extend(self.step(i, s))
+        # returning drops the remaining names (in co_varnames order): their deaths are
+        # recorded as step len(steps)
+        body.append(f"CUR = {len(self.trace['steps'])}")
+        return "def _trace(_A):\n    global CUR\n" + "".join(f"    {line}\n" for line in body)
+
+
+# ---- running ---------------------------------------------------------------------------
+def break_refs(o):
+    """Empties a leftover object so that the cycles through it die."""
+    if isinstance(o, (list, dict, set)):
+        o.clear()
+    elif isinstance(o, (Slots, DelSlots)):
+        for a in o.__slots__:
+            if hasattr(o, a):
+                delattr(o, a)
+    elif hasattr(o, "__dict__"):
+        vars(o).clear()
+
+
+def cleanup():
+    global REC
+    REC = False
+    gc.set_debug(0)
+    gc.unfreeze()
+    for _ in range(50):
+        RESURRECT.clear()
+        left = gc.garbage[:]
+        gc.garbage.clear()
+        for o in left:
+            break_refs(o)
+        del left
+        if gc.collect() == 0 and not gc.garbage and not RESURRECT:
+            return
+    raise RuntimeError("cannot clean up after a trace")
+
+
+def parse(log):
+    out = []
+    for i in range(0, len(log), 3):
+        step, kind, value = log[i:i + 3]
+        if kind in ("count", "stats"):
+            nums = [int(x) for x in value.split()]
+            value = nums if kind == "count" else [nums[0:3], nums[3:6], nums[6:9]]
+        elif kind in ("garbage", "resurrected"):
+            value = value.split() if value else []
+        out.append([step, kind, value])
+    return out
+
+
+def run(trace, show=False):
+    global REC, BASE
+    g = Gen(trace)
+    src = g.source()
+    if show:
+        print(src)
+    ns = globals()   # the trace's `global CUR` must be the module's, which rec() reads
+    exec(compile(src, f"<trace {trace['name']}>", "exec"), ns)
+    fn = ns.pop("_trace")
+    atoms = [eval(g.atom(a)) for a in g.atoms]
+    cleanup()
+    LOG.clear()
+    LABELS.clear()
+    BASE = stats9()
+    # the trace's first collection: empties generations 0 and 1, the counts and the free
+    # lists (pyheap's runner does the same on its new heap)
+    if gc.collect() != 0:
+        raise RuntimeError("garbage left before a trace")
+    REC = True
+    try:
+        fn(atoms)
+    finally:
+        REC = False
+    result = parse(LOG)
+    LOG.clear()
+    cleanup()
+    return result
+
+
+def main():
+    args = sys.argv[1:]
+    show = only = None
+    if args[:1] == ["--show"]:
+        show = only = args[1]
+    elif args[:1] == ["--only"]:
+        only = args[1]
+    gc.disable()
+    tdir = os.path.join(HERE, "traces")
+    gdir = os.path.join(HERE, "golden")
+    os.makedirs(gdir, exist_ok=True)
+    total = 0
+    for fname in sorted(os.listdir(tdir)):
+        if not fname.endswith(".json"):
+            continue
+        with open(os.path.join(tdir, fname)) as f:
+            group = json.load(f)
+        results = {}
+        for trace in group["traces"]:
+            if only and trace["name"] != only:
+                continue
+            results[trace["name"]] = run(trace, show)
+            if only:
+                print(json.dumps(results[trace["name"]]))
+        total += len(results)
+        if only:
+            continue
+        golden = {
+            "python": sys.version.split()[0],
+            "group": group["group"],
+            "results": results,
+        }
+        with open(os.path.join(gdir, fname), "w") as f:
+            f.write(format_golden(golden))
+    if not only:
+        print(f"run_cpython.py: {total} traces run in CPython {sys.version.split()[0]}, golden files in {gdir}")
+
+
+def format_golden(golden):
+    # one line per observation: reviewable diffs
+    lines = ["{", f'  "python": {json.dumps(golden["python"])},', f'  "group": {json.dumps(golden["group"])},', '  "results": {']
+    names = list(golden["results"])
+    for i, name in enumerate(names):
+        obs = golden["results"][name]
+        lines.append(f"    {json.dumps(name)}: [" + ("" if obs else "]" + ("," if i < len(names) - 1 else "")))
+        for j, o in enumerate(obs):
+            lines.append("      " + json.dumps(o, separators=(", ", ": ")) + ("," if j < len(obs) - 1 else ""))
+        if obs:
+            lines.append("    ]" + ("," if i < len(names) - 1 else ""))
+    lines.append("  }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,8 +1,9 @@
-/** `npm run bench -- <suite> [--runs N] [--scale X]`. Suites: alloc, objects. */
+/** `npm run bench -- <suite> [--runs N] [--scale X]`. Suites: alloc, objects, gc. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { measureOne, workloads, type Measured, type Result } from "./alloc.js";
 import { objects, type Options as ObjectsOptions } from "./objects.js";
+import { gcBench, type Options as GcOptions } from "./gc.js";
 
 function num(value: string): number {
   const n = Number(value);
@@ -80,6 +81,29 @@ program
     mkdirSync(opts.out.replace(/\/[^/]*$/, ""), { recursive: true });
     writeFileSync(opts.out, JSON.stringify(results, null, 2) + "\n");
     console.log(`wrote ${opts.out}`);
+  });
+program
+  .command("gc")
+  .description("the cycle collector: gc.collect() of peers.md's 1M-object graphs (heap.raw) and the pauses of automatic collections, vs CPython 3.11")
+  .option("--runs <n>", "samples per figure (median; a fresh heap / interpreter each)", (v) => Math.round(num(v)), 5)
+  .option("--scale <x>", "scale the graphs (1 = 1M objects)", num, 1)
+  .option("--only <list>", "only these graphs: slots-pairs,list-pairs,inst-pairs,slots-ring,live-lists")
+  .option("--steps <n>", "pauses: steps of the allocation loop", (v) => Math.round(num(v)), 2_000_000)
+  .option("--no-pauses", "skip the pause distribution")
+  .option("--python <cmd>", "the CPython to compare with", "python3")
+  .option("--no-cpython", "skip the CPython subprocesses")
+  .option("--out <file>", "JSON results (the pauses go to <file>-pauses.json)", "bench/results/gc.json")
+  .action(async (opts: GcOptions & { out: string }) => {
+    const { results, pauses, report } = await gcBench(opts);
+    console.log(report);
+    mkdirSync(opts.out.replace(/\/[^/]*$/, ""), { recursive: true });
+    writeFileSync(opts.out, JSON.stringify(results, null, 2) + "\n");
+    console.log(`wrote ${opts.out}`);
+    if (pauses) {
+      const file = opts.out.replace(/(\.json)?$/, "-pauses.json");
+      writeFileSync(file, JSON.stringify(pauses, null, 2) + "\n");
+      console.log(`wrote ${file}`);
+    }
   });
 program.parseAsync().catch((e: unknown) => {
   console.error(e);

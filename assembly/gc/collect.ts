@@ -16,7 +16,8 @@
 //   3. deduce_unreachable(young -> unreachable): gc_refs = refcnt for each object in
 //      young; minus every reference from inside young; move_unreachable: an object
 //      with gc_refs > 0 is reached from outside, and everything it reaches is too
-//   4. untrack tuples whose items cannot be in a cycle
+//   4. untrack tuples whose items cannot be in a cycle (done by 3's scan as it passes
+//      each reachable object: the order, hence every decision, is untrack_tuples')
 //   5. young merges into old (a full collection also untracks dicts of untrackable items)
 //   6. objects with a legacy finalizer, and all they reach, are set aside (uncollectable)
 //   7. (collector issue, next: weakrefs to the unreachable are cleared, callbacks run)
@@ -34,7 +35,7 @@
 
 import {
   generations, gcCount0, setGcCount0, setGcTrigger, GC_HEAD, PREV_FINALIZED, TF_DEL, TF_LEGACY_DEL,
-  TYPE_TUPLE, TYPE_DICT, typeId, flagsOf, untrack, isGC, isTracked, fail, ERR_MEMORY,
+  TYPE_TUPLE, TYPE_DICT, TYPE_MASK, OF_WEAKREFS, typeId, flagsOf, untrack, isGC, isTracked, fail, ERR_MEMORY,
 } from "../object/header";
 import { incref, decref, hostDel } from "../object/refcount";
 import { listNewInCollector as listNew, listAppend as pyListAppend } from "../object/sequences";
@@ -129,16 +130,31 @@ function subtractRefs(base: usize): void {
  * their referents get gc_refs >= 1 and, if already moved, come back to young's tail
  * to be scanned. Young is singly linked while this runs; prev pointers are restored
  * as the scan passes.
+ *
+ * With untrackTuples, also untrack_tuples: the scan passes the reachable objects in
+ * the order they keep in young, which is the order untrack_tuples would walk them
+ * afterwards, and no tracked state it reads changes in between (the scan untracks
+ * nothing else; a child not yet passed is tracked either way), so each tuple gets
+ * the same decision, one walk of young sooner. Returns the objects left in young.
  */
-function moveUnreachable(young: usize, unreachable: usize): void {
+function moveUnreachable(young: usize, unreachable: usize, untrackTuples: bool): u32 {
+  let survivors: u32 = 0;
   let prev = young;
   let g = gcNext(young);
   while (g != young) {
     if (getRefs(g)) {
-      traverse(g + GC_HEAD, VISIT_REACHABLE, young);
-      setPrev(g, prev);
-      clearCollecting(g);
-      prev = g;
+      const o = g + GC_HEAD;
+      traverse(o, VISIT_REACHABLE, young);
+      if (untrackTuples && typeId(o) == TYPE_TUPLE && !refersToTrackable(o)) {
+        // untrack(o) on the singly linked young: unlinked, flags but FINALIZED dropped
+        setNext(prev, gcNext(g));
+        store<u32>(g, 0);
+        store<u32>(g, load<u32>(g, 4) & PREV_FINALIZED, 4);
+      } else {
+        store<u32>(g, (load<u32>(g, 4) & PREV_FINALIZED) | <u32>prev, 4);   // setPrev + clearCollecting
+        prev = g;
+        survivors++;
+      }
     } else {
       // tentatively unreachable: to the tail of unreachable
       setNext(prev, gcNext(g));
@@ -152,46 +168,68 @@ function moveUnreachable(young: usize, unreachable: usize): void {
   }
   store<u32>(young, <u32>prev, 4);
   store<u32>(unreachable, load<u32>(unreachable) & ~NEXT_MASK_UNREACHABLE);
+  return survivors;
 }
 
-function deduceUnreachable(base: usize, unreachable: usize): void {
+/** Returns the objects left in base (with untrackTuples: after untrack_tuples). */
+function deduceUnreachable(base: usize, unreachable: usize, untrackTuples: bool = false): u32 {
   updateRefs(base);
   subtractRefs(base);
-  moveUnreachable(base, unreachable);
+  return moveUnreachable(base, unreachable, untrackTuples);
 }
 
 // ---- tuples and dicts that cannot be part of a cycle ---------------------------------------
 
 /** Does o refer to anything that may be tracked (a container, or a tracked tuple)? */
 function refersToTrackable(o: usize): bool {
+  // _PyTuple_MaybeUntrack keeps a tuple with an empty slot (one still being filled)
+  if (typeId(o) == TYPE_TUPLE) {
+    const n = load<i32>(o, 8);
+    for (let i = 0; i < n; i++) if (!load<u32>(o + 12 + (<usize>i << 2))) return true;
+  }
   resetVisit();
   traverse(o, VISIT_MAY_TRACK, 0);
   return visitFound;
 }
 
-function untrackType(base: usize, type: u32): void {
+/** Untracks the objects of the type that cannot be in a cycle; returns how many objects stay in the list. */
+function untrackType(base: usize, type: u32): u32 {
+  let n: u32 = 0;
   let g = gcNext(base);
   while (g != base) {
     const next = gcNext(g);
     const o = g + GC_HEAD;
     if (typeId(o) == type && !refersToTrackable(o)) untrack(o);
+    else n++;
     g = next;
   }
+  return n;
 }
 
 // ---- legacy finalizers, finalizers, resurrection, clearing ----------------------------------
 
-function moveLegacyFinalizers(unreachable: usize, finalizers: usize): void {
+/**
+ * Also tells what the unreachable objects have, for the steps that may then be
+ * skipped: OF_WEAKREFS when one has weakrefs (whose callbacks handle_weakrefs may
+ * run), TF_DEL when one's type has a del hook.
+ */
+function moveLegacyFinalizers(unreachable: usize, finalizers: usize): u32 {
+  let typeWords: u32 = 0, typeFlags: u32 = 0;
   let g = gcNext(unreachable);
   while (g != unreachable) {
     store<u32>(g, load<u32>(g) & ~NEXT_MASK_UNREACHABLE);
     const next = gcNext(g);
-    if (flagsOf(typeId(g + GC_HEAD)) & TF_LEGACY_DEL) {
+    const w = load<u32>(g + GC_HEAD, 4);
+    const f = flagsOf(w & TYPE_MASK);
+    typeWords |= w;
+    typeFlags |= f;
+    if (f & TF_LEGACY_DEL) {
       clearCollecting(g);
       listMove(g, finalizers);
     }
     g = next;
   }
+  return (typeWords & OF_WEAKREFS) | (typeFlags & TF_DEL);
 }
 
 /** Everything a legacy-finalizer object reaches joins it (the list grows as it is walked). */
@@ -199,8 +237,9 @@ function moveLegacyFinalizerReachable(finalizers: usize): void {
   for (let g = gcNext(finalizers); g != finalizers; g = gcNext(g)) traverse(g + GC_HEAD, VISIT_MOVE, finalizers);
 }
 
-/** finalize_garbage: each object's del hook, once in its life, in list order. */
-function finalizeGarbage(collectable: usize): void {
+/** finalize_garbage: each object's del hook, once in its life, in list order; true when one ran. */
+function finalizeGarbage(collectable: usize): bool {
+  let ran = false;
   listInit(seenHead);
   while (!listIsEmpty(collectable)) {
     const g = gcNext(collectable);
@@ -208,12 +247,14 @@ function finalizeGarbage(collectable: usize): void {
     listMove(g, seenHead);
     if (!isFinalized(g) && (flagsOf(typeId(o)) & TF_DEL)) {
       store<u32>(g, load<u32>(g, 4) | PREV_FINALIZED, 4);
+      ran = true;
       incref(o);
       hostDel(o, 0);
       decref(o);   // may free o: it leaves `seen` as it is untracked
     }
   }
   listMerge(seenHead, collectable);
+  return ran;
 }
 
 function handleResurrectedObjects(unreachable: usize, stillUnreachable: usize, old: usize): void {
@@ -254,7 +295,13 @@ function handleLegacyFinalizers(finalizers: usize, old: usize): void {
 }
 
 function garbageList(): usize {
-  if (!garbage) garbage = listNew();
+  if (!garbage) {
+    garbage = listNew();
+    // CPython makes gc.garbage as the interpreter starts: made on first use here (often
+    // inside a collection, after the counts were reset), it is no allocation of the
+    // program's, so it must not show in get_count() (found by tests/oracle)
+    if (garbage && gcCount0 > 0) setGcCount0(gcCount0 - 1);
+  }
   return garbage;
 }
 
@@ -276,22 +323,20 @@ function collectMain(generation: i32): i32 {
   // 3.
   const unreachable = unreachableHead;
   listInit(unreachable);
-  deduceUnreachable(young, unreachable);
-  // 4.
-  untrackType(young, TYPE_TUPLE);
+  // 4. (in 3's scan) survivors: gc_list_size(young), counted on the way
+  const survivors = deduceUnreachable(young, unreachable, true);
   // 5.
   if (young != old) {
-    if (generation == NUM_GENERATIONS - 2) longLivedPending += listSize(young);
+    if (generation == NUM_GENERATIONS - 2) longLivedPending += survivors;
     listMerge(young, old);
   } else {
-    untrackType(young, TYPE_DICT);   // only in full collections (bpo-14775)
     longLivedPending = 0;
-    longLivedTotal = listSize(young);
+    longLivedTotal = untrackType(young, TYPE_DICT);   // only in full collections (bpo-14775)
   }
   // 6.
   const finalizers = finalizersHead;
   listInit(finalizers);
-  moveLegacyFinalizers(unreachable, finalizers);
+  const has = moveLegacyFinalizers(unreachable, finalizers);
   moveLegacyFinalizerReachable(finalizers);
   if (debugFlags & DEBUG_COLLECTABLE) {
     for (let g = gcNext(unreachable); g != unreachable; g = gcNext(g)) hostGcDebugObject(0, g + GC_HEAD);
@@ -299,9 +344,19 @@ function collectMain(generation: i32): i32 {
   // 7. weakrefs to garbage cleared; callbacks of weakrefs that are not garbage run
   let m: i32 = handleWeakrefs(unreachable, wrcbHead, old);
   // 8.-10.
-  finalizeGarbage(unreachable);
+  // (no del hook among them: finalize_garbage would only move each object to `seen` and back)
+  const ranDel = (has & TF_DEL) != 0 && finalizeGarbage(unreachable);
   const finalUnreachable = finalUnreachableHead;
-  handleResurrectedObjects(unreachable, finalUnreachable, old);
+  if (ranDel || (has & OF_WEAKREFS) || (debugFlags & DEBUG_COLLECTABLE)) {
+    handleResurrectedObjects(unreachable, finalUnreachable, old);
+  } else {
+    // No host code ran since deduce_unreachable (no del hook, no weakref callback, no
+    // DEBUG_COLLECTABLE line): no refcount changed, and what the legacy finalizers reach
+    // left as a closed set, so deducing again would find every object unreachable, in
+    // the same order and with the same flags. Skip that second pass (~1/3 of a collection).
+    listInit(finalUnreachable);
+    listMerge(unreachable, finalUnreachable);
+  }
   m += <i32>listSize(finalUnreachable);
   deleteGarbage(finalUnreachable, old);
   // 11.

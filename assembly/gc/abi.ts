@@ -6,7 +6,19 @@ import {
   gcSetDebug, gcGetDebug, gcGarbage, gcGenerationSize, gcFreeze, gcUnfreeze, gcFreezeCount, gcIsTracked,
   gcIsFinalized, gcGetObjects, gcGetReferrers, gcGetReferents,
 } from "./collect";
-import { weakrefNew, wrObject, wrCallback, weakrefCount, weakrefList } from "./weakref";
+import { weakrefNew, wrObject, wrCallback, weakrefCount, weakrefList, isWeakref } from "./weakref";
+import { debugLive, misuse, MISUSE_DEAD, MISUSE_TYPE } from "../object/debug";
+import { TYPE_WEAKREF } from "../object/header";
+
+// the debug build's checks (compiled away when PYHEAP_DEBUG is 0)
+// @ts-ignore: decorator
+@inline function live(o: usize): void {
+  if (PYHEAP_DEBUG) { if (!debugLive(o)) misuse(MISUSE_DEAD, o, 0); }
+}
+// @ts-ignore: decorator
+@inline function weak(o: usize): void {
+  if (PYHEAP_DEBUG) { live(o); if (!isWeakref(o)) misuse(MISUSE_TYPE, o, TYPE_WEAKREF); }
+}
 
 export function gc_collect(generation: i32): i32 { return gcCollect(generation); }
 export function gc_enable(on: bool): void { gcEnable(on); }
@@ -24,20 +36,44 @@ export function gc_generation_size(g: i32): u32 { return gcGenerationSize(g); }
 export function gc_freeze(): void { gcFreeze(); }
 export function gc_unfreeze(): void { gcUnfreeze(); }
 export function gc_freeze_count(): u32 { return gcFreezeCount(); }
-export function gc_is_tracked(o: usize): bool { return gcIsTracked(o); }
-export function gc_is_finalized(o: usize): bool { return gcIsFinalized(o); }
+export function gc_is_tracked(o: usize): bool {
+  live(o);
+  return gcIsTracked(o);
+}
+export function gc_is_finalized(o: usize): bool {
+  live(o);
+  return gcIsFinalized(o);
+}
 /** New list. */
 export function gc_get_objects(generation: i32): usize { return gcGetObjects(generation); }
 /** New list; targets at p as [n, id0, id1, ...]. */
 export function gc_get_referrers(p: usize): usize { return gcGetReferrers(p); }
-export function gc_get_referents(list: usize, o: usize): bool { return gcGetReferents(list, o); }
+export function gc_get_referents(list: usize, o: usize): bool {
+  live(list); live(o);
+  return gcGetReferents(list, o);
+}
 
 // ---- weak references (gc/weakref.ts) ----
 /** weakref.ref (proxy 0) / weakref.proxy (proxy 1) of o; callback: the host's number, 0 none. New. */
-export function weakref_new(o: usize, callback: u32, proxy: bool): usize { return weakrefNew(o, callback, proxy); }
+export function weakref_new(o: usize, callback: u32, proxy: bool): usize {
+  live(o);
+  return weakrefNew(o, callback, proxy);
+}
 /** The referent (borrowed), or 0 once it died. */
-export function weakref_get(wr: usize): usize { return wrObject(wr); }
-export function weakref_callback(wr: usize): u32 { return wrCallback(wr); }
-export function weakref_count(o: usize): u32 { return weakrefCount(o); }
+export function weakref_get(wr: usize): usize {
+  weak(wr);
+  return wrObject(wr);
+}
+export function weakref_callback(wr: usize): u32 {
+  weak(wr);
+  return wrCallback(wr);
+}
+export function weakref_count(o: usize): u32 {
+  live(o);
+  return weakrefCount(o);
+}
 /** New list of o's weakrefs, or 0. */
-export function weakref_list(o: usize): usize { return weakrefList(o); }
+export function weakref_list(o: usize): usize {
+  live(o);
+  return weakrefList(o);
+}

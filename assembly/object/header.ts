@@ -195,16 +195,23 @@ export function defineType(flags: u32, nslots: u32): u32 {
   return p;
 }
 
-/** A new container object, GC head zeroed (untracked), refcnt 1; or 0. */
+/** The block at p as a container object: GC head zeroed (untracked), refcnt 1. */
 // @ts-ignore: decorator
-@inline export function newGCObject(type: u32, size: usize): usize {
-  const p = objMalloc(size + GC_HEAD);
-  if (!p) return fail(ERR_MEMORY);
+@inline function gcObjectAt(p: usize, type: u32): usize {
   store<u64>(p, 0);
   const o = p + GC_HEAD;
   store<u32>(o, 1);
   store<u32>(o, type, 4);
   if (PYHEAP_DEBUG) debugRegister(o);
+  return o;
+}
+
+/** A new container object, GC head zeroed (untracked), refcnt 1; or 0. */
+// @ts-ignore: decorator
+@inline export function newGCObject(type: u32, size: usize): usize {
+  const p = objMalloc(size + GC_HEAD);
+  if (!p) return fail(ERR_MEMORY);
+  const o = gcObjectAt(p, type);
   // _PyObject_GC_Link: count the allocation; the one that takes count[0] past
   // threshold 0 runs a collection (CPython 3.11), before the caller tracks o
   if (++gcCount0 > gcTrigger) collectAutomatic();
@@ -219,11 +226,7 @@ export function defineType(flags: u32, nslots: u32): u32 {
 export function newGCObjectInCollector(type: u32, size: usize): usize {
   const p = objMalloc(size + GC_HEAD);
   if (!p) return fail(ERR_MEMORY);
-  store<u64>(p, 0);
-  const o = p + GC_HEAD;
-  store<u32>(o, 1);
-  store<u32>(o, type, 4);
-  if (PYHEAP_DEBUG) debugRegister(o);
+  const o = gcObjectAt(p, type);
   gcCount0++;
   return o;
 }

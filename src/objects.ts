@@ -183,7 +183,8 @@ export class Objects {
       case ERR_UNHASHABLE: return new PyTypeError(`unhashable type: '${t >= FIRST_CLASS ? this.classes.get(t)?.name : TYPE_NAMES[t]}'`);
       case ERR_BUFFER: return new PyBufferError(`${what}: Existing exports of data: object cannot be re-sized`);
       case ERR_RECURSION: return new PyRecursionError(`${what}: maximum recursion depth exceeded in comparison`);
-      case ERR_TYPE: return new PyTypeError(`${what}: unsupported type '${TYPE_NAMES[t] ?? t}'`);
+      // (a weakref hashed for the first time after its referent died: weakref_hash's error)
+      case ERR_TYPE: return new PyTypeError(t === T.WEAKREF ? "weak object has gone away" : `${what}: unsupported type '${TYPE_NAMES[t] ?? t}'`);
       default: return new PyError(`${what} failed`);
     }
   }
@@ -480,6 +481,14 @@ export class Objects {
         case T.BYTES:
         case T.BYTEARRAY: return this.bytesView(id).slice();
         case T.MEMORYVIEW: return this.bytesView(id).slice();
+        case T.WEAKREF:
+        case T.PROXY: {
+          // what the weakref refers to (null once it died; a dead proxy cannot be used)
+          const target = x.weakref_get(id) >>> 0;
+          if (target) return convert(target);
+          if (t === T.PROXY) throw new PyReferenceError("weakly-referenced object no longer exists");
+          return null;
+        }
       }
       const seen = memo.get(id);
       if (seen !== undefined) return seen;
@@ -531,7 +540,8 @@ export class Objects {
           const target = x.weakref_get(id) >>> 0;
           const at = `0x${id.toString(16)}`;
           if (t === T.WEAKREF) out.push(target ? `<weakref at ${at}; to '${this.typeName(target)}' at 0x${target.toString(16)}>` : `<weakref at ${at}; dead>`);
-          else out.push(`<weakproxy at ${at}; to '${target ? this.typeName(target) : "NoneType"}' at 0x${(target || x.none_obj()).toString(16)}>`);
+          // (CPython 3.11's proxy_repr: no semicolon, no quotes)
+          else out.push(`<weakproxy at ${at} to ${target ? this.typeName(target) : "NoneType"} at 0x${(target || x.none_obj()).toString(16)}>`);
           continue;
         }
         case T.MEMORYVIEW: {

@@ -39,6 +39,8 @@ export class Finalize<A extends unknown[] = unknown[]> {
     const fn = this.#fn, args = this.#args;
     if (!fn) return undefined;
     this.#kill();
+    // once shutdown's atexit pass is over, finalizers die without running (finalize._shutdown)
+    if (this.#module.shutdown) return undefined;
     return fn(...args!);
   }
 
@@ -71,6 +73,7 @@ export class Finalize<A extends unknown[] = unknown[]> {
     const fn = this.#fn, args = this.#args;
     if (!fn) return;
     this.#kill();
+    if (this.#module.shutdown) return;
     fn(...args!);
   }
 }
@@ -83,6 +86,9 @@ export class WeakrefModule {
   #next = 1;
   readonly #finalizers = new Set<Finalize<never>>();
   #finalizerIndex = 0;
+  /** A finalizer was made since the atexit pass last chose its list (finalize._dirty). */
+  #dirty = false;
+  #shutdown = false;
 
   /** @internal */
   constructor(objects: Objects) {
@@ -149,6 +155,16 @@ export class WeakrefModule {
     return this.#new("ref", obj, callback, false);
   }
 
+  /** @internal ref(obj), or null when obj does not accept weak references (`except TypeError`). */
+  refOrNull(obj: PyValue): Ref | null {
+    try {
+      return this.ref(obj);
+    } catch (e) {
+      if (e instanceof PyTypeError) return null;
+      throw e;
+    }
+  }
+
   /** @internal A ref whose callback owns something to drop when the weakref dies (called or not). */
   refOwning(obj: PyValue, callback: WeakCallback, drop: () => void): Ref {
     return this.#new("ref", obj, callback, false, drop);
@@ -182,10 +198,23 @@ export class WeakrefModule {
   finalize<A extends unknown[]>(obj: PyValue, fn: (...args: A) => unknown, ...args: A): Finalize<A> {
     if (typeof fn !== "function") throw new PyTypeError("finalize: func must be callable");
     let f: Finalize<A> | undefined;
-    const wr = this.#new("finalize", obj, () => f?.fire(), false);
+    const wr = this.#new("finalize", obj, () => {
+      try {
+        f?.fire();
+      } catch (err) {
+        // (CPython names the finalize object, dead by then)
+        this.#o.unraisable(err, undefined, "Exception ignored in: <finalize object; dead>");
+      }
+    }, false);
     f = new Finalize<A>(this, this.#finalizerIndex++, wr, fn, args);
     this.#finalizers.add(f as unknown as Finalize<never>);
+    this.#dirty = true;
     return f;
+  }
+
+  /** @internal Is the heap past its atexit pass (finalizers no longer run)? */
+  get shutdown(): boolean {
+    return this.#shutdown;
   }
 
   /** @internal */
@@ -208,16 +237,35 @@ export class WeakrefModule {
     return new WeakSet(this, this.#o);
   }
 
-  /** @internal heap.close(): the atexit finalizers, newest first (Lib/weakref.py's _exitfunc). */
+  /**
+   * @internal heap.close(): the atexit finalizers, newest first, as Lib/weakref.py's
+   * _exitfunc: automatic collection is off meanwhile; a finalizer made by one that runs is
+   * chosen next (the list is chosen again when one was made); afterwards no finalizer runs
+   * any more (finalize._shutdown): those left (atexit false) die uncalled, even when the
+   * final collection frees their objects.
+   */
   runAtexit(): void {
-    const pending = [...this.#finalizers].filter((f) => f.atexit).sort((a, b) => a.index - b.index);
-    while (pending.length) {
-      const f = pending.pop()!;
-      try {
-        f.call();
-      } catch (err) {
-        this.#o.unraisable(err, undefined, "Exception ignored in: <finalize object>");
+    const x = this.#o.engine.exports;
+    const reenable = this.#finalizers.size > 0 && x.gc_is_enabled() !== 0;
+    if (reenable) x.gc_enable(0);
+    try {
+      let pending: Finalize<never>[] | undefined;
+      while (true) {
+        if (!pending || this.#dirty) {
+          pending = [...this.#finalizers].filter((f) => f.atexit).sort((a, b) => a.index - b.index);
+          this.#dirty = false;
+        }
+        const f = pending.pop();
+        if (!f) break;
+        try {
+          f.call();
+        } catch (err) {
+          this.#o.unraisable(err, undefined, "Exception ignored in: <finalize object>");
+        }
       }
+    } finally {
+      this.#shutdown = true;
+      if (reenable) x.gc_enable(1);
     }
   }
 }
@@ -368,8 +416,10 @@ export class WeakKeyDictionary extends WeakContainer {
     }
   }
 
-  has(key: Ref): boolean {
-    const wr = this.module.ref(key);
+  /** key in d: false for a key that does not accept weak references (as Lib/weakref.py's). */
+  has(key: PyValue): boolean {
+    const wr = this.module.refOrNull(key);
+    if (!wr) return false;
     try {
       return this.store.has(wr);
     } finally {
@@ -429,8 +479,10 @@ export class WeakSet extends WeakContainer {
     }
   }
 
-  has(item: Ref): boolean {
-    const wr = this.module.ref(item);
+  /** item in s: false for an object that does not accept weak references (as Lib/weakref.py's). */
+  has(item: PyValue): boolean {
+    const wr = this.module.refOrNull(item);
+    if (!wr) return false;
     try {
       return this.store.has(wr);
     } finally {

@@ -219,6 +219,19 @@ export function defineType(flags: u32, nslots: u32): u32 {
 }
 
 /**
+ * newGCObject, not inlined: for allocations that deallocation reaches (the tuple of
+ * PyObject_ClearWeakRefs). The inlined allocation path may run a collection, which
+ * deallocates: it must not contain itself.
+ */
+export function newGCObjectOutOfLine(type: u32, size: usize): usize {
+  const p = objMalloc(size + GC_HEAD);
+  if (!p) return fail(ERR_MEMORY);
+  const o = gcObjectAt(p, type);
+  if (++gcCount0 > gcTrigger) collectAutomatic();
+  return o;
+}
+
+/**
  * newGCObject for the collector's own objects (gc.garbage, get_objects' results): it
  * counts the allocation but never starts a collection (none may start inside one), and
  * not being inlined, it keeps the collector out of the allocation path's inlining.

@@ -21,7 +21,7 @@
 // old item is dropped, so a del hook run by that drop sees a consistent list.
 
 import {
-  TYPE_TUPLE, TYPE_LIST, GC_HEAD, newGCObject, newGCObjectInCollector, freeGCObject, track, immortal, fail,
+  TYPE_TUPLE, TYPE_LIST, GC_HEAD, newGCObject, newGCObjectInCollector, newGCObjectOutOfLine, freeGCObject, track, immortal, fail,
   ERR_INDEX, ERR_MEMORY, staticAlloc,
 } from "./header";
 import { objMalloc, objRealloc, objFree } from "../alloc/obmalloc";
@@ -50,22 +50,39 @@ export function tuplesInit(): bool {
   return true;
 }
 
+/** A tuple of n (1..19) items from its free list (refcount 1, untracked), or 0. */
+// @ts-ignore: decorator
+@inline function tuplePop(n: i32): usize {
+  const head = tupleFree + (<usize>n << 2);
+  const o: usize = load<u32>(head);
+  if (o) {
+    store<u32>(head, load<u32>(o));
+    store<i32>(tupleNumFree + (<usize>n << 2), load<i32>(tupleNumFree + (<usize>n << 2)) - 1);
+    store<u32>(o, 1);
+    store<u64>(o - GC_HEAD, 0);
+  }
+  return o;
+}
+
 /** A tracked tuple of n empty (0) items, or 0. The caller fills every item. */
 export function tupleNew(n: i32): usize {
   if (n == 0) return EMPTY_TUPLE;
-  let o: usize = 0;
-  if (n < TUPLE_MAXSAVESIZE) {
-    const head = tupleFree + (<usize>n << 2);
-    o = load<u32>(head);
-    if (o) {
-      store<u32>(head, load<u32>(o));
-      store<i32>(tupleNumFree + (<usize>n << 2), load<i32>(tupleNumFree + (<usize>n << 2)) - 1);
-      store<u32>(o, 1);
-      store<u64>(o - GC_HEAD, 0);
-    }
-  }
+  let o: usize = n < TUPLE_MAXSAVESIZE ? tuplePop(n) : 0;
   if (!o) {
     o = newGCObject(TYPE_TUPLE, tupleAllocSize(n));
+    if (!o) return 0;
+    store<i32>(o, n, 8);
+  }
+  memory.fill(o + 12, 0, <usize>n << 2);
+  track(o);
+  return o;
+}
+
+/** tupleNew (n > 0) for code that deallocation reaches (gc/weakref.ts): allocates out of line. */
+export function tupleNewInDealloc(n: i32): usize {
+  let o: usize = n < TUPLE_MAXSAVESIZE ? tuplePop(n) : 0;
+  if (!o) {
+    o = newGCObjectOutOfLine(TYPE_TUPLE, tupleAllocSize(n));
     if (!o) return 0;
     store<i32>(o, n, 8);
   }

@@ -15,12 +15,18 @@
 //   - dict keys are atoms or instances (identity equality only);
 //   - tuples and frozensets are never empty.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { testGc, scenarios } from "./scenarios.mjs";
+import { testGc, testWeakref, scenarios } from "./scenarios.mjs";
 
 const SEED = 0x5eed_0c11;
 const COUNT = 320;
+// then the traces with weak references (gen_320 on): the same motifs and weakref motifs
+const WEAK_COUNT = 160;
 const CLASSES = ["Plain", "Slots", "Del", "DelSlots", "Lazarus", "Legacy"];
-const SLOTTED = new Set(["Slots", "DelSlots"]);
+/** Every class (checks); WSlots (slotted with __weakref__) is made only by weakref traces. */
+const ALL_CLASSES = [...CLASSES, "WSlots"];
+const SLOTTED = new Set(["Slots", "DelSlots", "WSlots"]);
+/** The types whose objects accept weak references. */
+const WEAKREFABLE = new Set(["Plain", "Del", "Lazarus", "Legacy", "WSlots", "set", "frozenset"]);
 const ATTRS = ["a", "b", "c", "d"];
 const SLOTS = ["a", "b", "c"];
 const SAVEALL = 32;
@@ -41,9 +47,16 @@ const atomEq = (a, b) => (typeof a === "number" || a === null ? a === b : typeof
 const valEq = (a, b) => (isRef(a) || isRef(b) ? isRef(a) && isRef(b) && a.o === b.o : atomEq(a, b));
 
 class Builder {
-  constructor(name, seed) {
+  constructor(name, seed, weak = false) {
     this.name = name;
     this.r = mulberry32(seed);
+    // weakref traces: WSlots instances, weakref motifs; get_count() stays out of traces
+    // that use weakref.finalize or the weak containers (Lib/weakref.py's objects allocate)
+    this.weak = weak;
+    this.noCount = false;
+    this.watched = 0;
+    this.fins = [];          // finalize names
+    this.containers = [];    // [name, type] of weak containers
     this.steps = [];
     this.objs = new Map(); // id -> model object
     this.names = new Map(); // trace name -> id
@@ -84,7 +97,7 @@ class Builder {
     const o = this.obj(v);
     return o.hashable;
   }
-  isInstance(name) { return CLASSES.includes(this.obj(name).type); }
+  isInstance(name) { return ALL_CLASSES.includes(this.obj(name).type); }
   emit(step) { this.steps.push(step); }
 
   create(type, init = []) {
@@ -115,6 +128,7 @@ class Builder {
   }
 
   del(name) {
+    if (!this.names.has(name)) return;
     this.names.delete(name);
     this.emit({ op: "del", name });
   }
@@ -125,7 +139,7 @@ class Builder {
     const o = this.obj(target);
     if (o.type === "list" || o.type === "dict") return true;
     if (o.type === "set") return true;
-    return CLASSES.includes(o.type);
+    return ALL_CLASSES.includes(o.type);
   }
 
   /** target -> v, by the natural operation of target's type; false when it cannot. */
@@ -166,7 +180,7 @@ class Builder {
         return true;
       }
       default: {
-        if (!CLASSES.includes(o.type)) return false;
+        if (!ALL_CLASSES.includes(o.type)) return false;
         let attr;
         if (SLOTTED.has(o.type)) attr = this.pick(SLOTS);
         else {
@@ -230,7 +244,7 @@ class Builder {
         return true;
       }
       default: {
-        if (!CLASSES.includes(o.type) || !o.attrs.size) return false;
+        if (!ALL_CLASSES.includes(o.type) || !o.attrs.size) return false;
         const attr = this.pick([...o.attrs.keys()]);
         o.attrs.delete(attr);
         this.emit({ op: "delattr", target, attr });
@@ -262,7 +276,7 @@ class Builder {
         if (!isRef(k)) opts.push({ key: k, id: v.o });
       }
     }
-    if (CLASSES.includes(o.type)) for (const [a, v] of o.attrs) if (isRef(v)) opts.push({ attr: a, id: v.o });
+    if (ALL_CLASSES.includes(o.type)) for (const [a, v] of o.attrs) if (isRef(v)) opts.push({ attr: a, id: v.o });
     if (!opts.length) return undefined;
     const c = this.pick(opts);
     const name = this.fresh("n");
@@ -279,7 +293,7 @@ class Builder {
       const n = this.pick(live);
       const op = this.pick(["is_tracked", "is_tracked", "refcount", "refcount", "is_finalized"]);
       this.emit({ op, name: n });
-    } else if (k < 0.65) this.emit({ op: "get_count" });
+    } else if (k < 0.65) this.emit({ op: this.noCount ? "get_stats" : "get_count" });
     else if (k < 0.8) this.emit({ op: "get_stats" });
     else if (k < 0.9) this.emit({ op: this.pick(["garbage", "garbage_len"]) });
     else this.emit({ op: "resurrected" });
@@ -295,12 +309,58 @@ class Builder {
 
   // ---- node kinds ----
   classKind(weights) {
-    const w = weights ?? { Plain: 3, Slots: 2, Del: 3, DelSlots: 1, Lazarus: 1, Legacy: 1 };
+    const w = weights ?? (this.weak
+      ? { Plain: 3, Slots: 1, Del: 3, DelSlots: 1, Lazarus: 1, Legacy: 1, WSlots: 2 }
+      : { Plain: 3, Slots: 2, Del: 3, DelSlots: 1, Lazarus: 1, Legacy: 1 });
     const total = Object.values(w).reduce((a, b) => a + b, 0);
     let x = this.rand() * total;
     for (const [c, n] of Object.entries(w)) if ((x -= n) < 0) return c;
     return "Plain";
   }
+  // ---- weak references ----
+  weakrefable(name) { return WEAKREFABLE.has(this.obj(name).type); }
+  /** A live object that accepts weak references (hashable: for weak keys and sets), or a new one. */
+  weakTarget(hashable = false) {
+    const ok = (n) => this.weakrefable(n) && (!hashable || this.obj(n).type !== "set");
+    const live = this.live().filter(ok);
+    if (live.length && this.chance(0.55)) return this.pick(live);
+    const k = this.pick(["Plain", "Plain", "Del", "Del", "Lazarus", "Legacy", "WSlots", "WSlots", "set", "frozenset"]);
+    if (k === "frozenset") return this.create("frozenset", [this.int(0, 9), ...(this.chance(0.4) ? [{ s: "x" }] : [])]);
+    if (k === "set") return hashable ? this.create("Plain") : this.create("set", this.chance(0.6) ? [this.int(0, 9)] : []);
+    return this.create(k);
+  }
+  /** name = weakref.ref(target[, callback]) or weakref.proxy(...). */
+  weakref(target, proxy = false, callback = this.chance(0.7)) {
+    const name = this.fresh(proxy ? "p" : "w");
+    const id = this.nextId++;
+    const t = this.obj(target).type;
+    this.objs.set(id, { id, type: proxy ? "proxy" : "weakref", items: [], entries: [], attrs: new Map(), hashable: false, targetType: t });
+    this.names.set(name, id);
+    const step = { op: proxy ? "proxy" : "weakref", name, target };
+    if (callback) step.callback = true;
+    this.emit(step);
+    return name;
+  }
+  /** Uses a proxy: len() of a set, hasattr() of an instance (ReferenceError once dead). */
+  use(p) {
+    const t = this.obj(p).targetType;
+    if (t === "set" || t === "frozenset") this.emit({ op: "use", name: p });
+    else this.emit({ op: "use", name: p, attr: this.pick(["a", "b", "c"]) });
+  }
+  /** A query about live weak references: referents, counts, proxies. */
+  weakQuery() {
+    const refs = this.live().filter((n) => this.obj(n).type === "weakref");
+    const proxies = this.live().filter((n) => this.obj(n).type === "proxy");
+    const targets = this.live().filter((n) => this.weakrefable(n));
+    const k = this.rand();
+    if (refs.length && k < 0.5) this.emit({ op: "deref", name: this.pick(refs) });
+    else if (proxies.length && k < 0.7) this.use(this.pick(proxies));
+    else if (targets.length && k < 0.85) this.emit({ op: "weakrefcount", name: this.pick(targets) });
+    else if (this.fins.length) this.emit({ op: this.pick(["fin_alive", "fin_peek"]), name: this.pick(this.fins) });
+    else if (this.containers.length) this.emit({ op: "weak_len", name: this.pick(this.containers)[0] });
+    else if (refs.length) this.emit({ op: "deref", name: this.pick(refs) });
+  }
+
   /** A mutable node that can hold a reference: list, dict, set or instance. */
   mutableKind(opts = {}) {
     const k = this.rand();
@@ -314,7 +374,7 @@ class Builder {
 // ---- motifs: each builds a structure, links it, maybe drops names -----------------------
 const motifs = {
   selfLoop(b) {
-    const kind = b.pick(["list", "dict", ...CLASSES]);
+    const kind = b.pick(["list", "dict", ...CLASSES, ...(b.weak ? ["WSlots"] : [])]);
     const n = b.create(kind);
     b.link(n, n);
     if (b.chance(0.3)) b.queries(1);
@@ -576,12 +636,166 @@ const motifs = {
   collectAndLook(b) {
     b.randomCollect();
     b.queries(b.int(0, 3));
+    if (b.weak) for (let i = b.int(0, 2); i > 0; i--) b.weakQuery();
+  },
+
+  // ---- weak references (weakref traces only) ----
+  /** Weakrefs and proxies to one object (newest callback first when it dies by refcount). */
+  weakrefs(b) {
+    const target = b.weakTarget();
+    const refs = [];
+    for (let i = b.int(1, 4); i > 0; i--) refs.push(b.weakref(target, b.chance(0.2)));
+    if (b.chance(0.3)) b.emit({ op: "weakrefcount", name: target });
+    const plain = refs.filter((r) => b.obj(r).type === "weakref");
+    if (plain.length && b.watched < 3 && b.chance(0.15)) {
+      b.emit({ op: "watch", name: b.pick(plain) });
+      b.watched++;
+    }
+    // a weakref that dies before its referent never calls back
+    if (b.chance(0.25)) b.del(b.pick(refs));
+    if (b.chance(0.55)) b.del(target);
+    for (let i = b.int(0, 2); i > 0; i--) b.weakQuery();
+  },
+
+  /** Cyclic trash with weakrefs: live ones call back (before __del__), trash ones do not. */
+  weakCycle(b) {
+    const n = b.int(1, 5);
+    const nodes = [];
+    for (let i = 0; i < n; i++) {
+      nodes.push(b.chance(0.15) ? b.create("set") : b.create(b.classKind({ Plain: 3, Del: 2, Lazarus: 0.6, Legacy: 0.3, WSlots: 1.5 })));
+    }
+    for (let i = 0; i < n; i++) {
+      if (!b.link(nodes[i], nodes[(i + 1) % n])) {
+        // a set holds no set: through an instance
+        const via = b.create("Plain");
+        b.link(via, nodes[(i + 1) % n]);
+        b.link(nodes[i], via);
+        b.del(via);
+      }
+    }
+    const kept = [];
+    for (const x of nodes) {
+      const k = b.rand();
+      if (k < 0.45) kept.push(b.weakref(x, b.chance(0.15), b.chance(0.85)));
+      else if (k < 0.7) {
+        // stored in the trash itself: cleared without its callback
+        const w = b.weakref(x, false, true);
+        const holder = b.pick(nodes);
+        if (b.obj(holder).type !== "set") b.link(holder, w);
+        b.del(w);
+      }
+    }
+    if (b.chance(0.3)) b.weakQuery();
+    const keep = b.chance(0.2) ? b.pick(nodes) : undefined;
+    b.delAll(nodes.filter((x) => x !== keep));
+    if (b.chance(0.75)) b.randomCollect();
+    for (const w of kept) if (b.chance(0.5)) (b.obj(w).type === "proxy" ? b.use(w) : b.emit({ op: "deref", name: w }));
+    if (b.chance(0.4)) b.delAll(kept);
+    return keep;
+  },
+
+  /** A weakref held only by cyclic trash, its referent alive (bpo-38006): cleared, no callback. */
+  trashWeakref(b) {
+    const target = b.weakTarget();
+    const w = b.weakref(target, false, true);
+    const holder = b.create(b.pick(["list", "Plain", "dict", "WSlots"]));
+    b.link(holder, w);
+    b.link(holder, holder);
+    b.del(w);
+    b.del(holder);
+    if (b.chance(0.7)) b.randomCollect();
+    if (b.chance(0.5)) b.emit({ op: "weakrefcount", name: target });
+    if (b.chance(0.4)) b.del(target);
+  },
+
+  /** Proxies: used while the referent lives and after. */
+  proxies(b) {
+    const target = b.weakTarget();
+    const p = b.weakref(target, true, b.chance(0.5));
+    b.use(p);
+    if (b.chance(0.6)) {
+      b.del(target);
+      if (b.chance(0.3)) b.randomCollect();
+      b.use(p);
+    }
+  },
+
+  /** Objects that refuse weak references (TypeError). */
+  refused(b) {
+    const cands = b.live().filter((n) => !b.weakrefable(n));
+    const x = cands.length && b.chance(0.6) ? b.pick(cands) : b.create(b.pick(["list", "dict", "Slots", "DelSlots"]));
+    b.emit({ op: "try_weakref", target: x });
+  },
+
+  /** weakref.finalize: alive, peek, detach, calls; run when the object dies. */
+  finalizers(b) {
+    b.noCount = true;
+    const target = b.weakTarget();
+    for (let i = b.int(1, 2); i > 0; i--) {
+      const f = b.fresh("f");
+      b.fins.push(f);
+      b.emit({ op: "finalize", name: f, target });
+    }
+    for (let i = b.int(0, 2); i > 0; i--) {
+      b.emit({ op: b.pick(["fin_alive", "fin_peek", "fin_detach", "fin_call", "fin_alive"]), name: b.pick(b.fins) });
+    }
+    if (b.chance(0.5)) b.del(target);
+  },
+
+  /** WeakValueDictionary / WeakKeyDictionary / WeakSet entries vanish with their objects. */
+  weakContainers(b) {
+    b.noCount = true;
+    let c;
+    if (!b.containers.length || b.chance(0.35)) {
+      const type = b.pick(["WeakValueDictionary", "WeakKeyDictionary", "WeakSet"]);
+      c = [b.fresh(type === "WeakSet" ? "ws" : type === "WeakKeyDictionary" ? "wk" : "wv"), type];
+      b.containers.push(c);
+      b.emit({ op: "weak_new", name: c[0], type });
+    } else c = b.pick(b.containers);
+    const [name, type] = c;
+    const added = [];
+    for (let i = b.int(1, 4); i > 0; i--) {
+      if (type === "WeakValueDictionary") {
+        const insts = b.live().filter((n) => b.isInstance(n));
+        const key = insts.length && b.chance(0.25) ? b.pick(insts) : b.chance(0.5) ? b.int(0, 6) : { s: b.pick(["k", "x", "y"]) };
+        const v = b.weakTarget();
+        b.emit({ op: "weak_set", target: name, key, value: v });
+        added.push(v);
+      } else if (type === "WeakKeyDictionary") {
+        const k = b.weakTarget(true);
+        const live = b.live();
+        b.emit({ op: "weak_set", target: name, key: k, value: b.chance(0.5) && live.length ? b.pick(live) : b.atom() });
+        added.push(k);
+      } else {
+        const k = b.weakTarget(true);
+        b.emit({ op: "weak_add", target: name, value: k });
+        added.push(k);
+      }
+    }
+    if (b.chance(0.5)) b.emit({ op: "weak_len", name });
+    if (b.chance(0.3)) {
+      const live = b.live();
+      const key = type === "WeakValueDictionary" ? b.atom() : live.length && b.chance(0.8) ? b.pick(live) : b.atom();
+      if (key !== null || type !== "WeakValueDictionary") b.emit({ op: "weak_has", target: name, key });
+    }
+    if (type === "WeakSet" && b.chance(0.2)) {
+      const k = b.pick(added);
+      if (b.names.has(k)) b.emit({ op: "weak_del", target: name, key: k });
+    }
+    // some die by refcount, some are cyclic (collected later)
+    for (const x of b.shuffle(added)) {
+      if (!b.names.has(x)) continue;
+      if (b.chance(0.25) && b.linkable(x)) b.link(x, x);
+      if (b.chance(0.5)) b.del(x);
+    }
+    if (b.chance(0.5)) b.emit({ op: "weak_len", name });
   },
 };
 
 function generate(index) {
   const seed = (SEED ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
-  const b = new Builder(`gen_${String(index).padStart(3, "0")}`, seed);
+  const weak = index >= COUNT;
+  const b = new Builder(`gen_${String(index).padStart(3, "0")}`, seed, weak);
   // sizes: mostly small, some large
   const size = index % 10 === 9 ? b.int(25, 60) : index % 3 === 0 ? b.int(8, 20) : b.int(2, 8);
   const weights = [
@@ -589,6 +803,11 @@ function generate(index) {
     ["resurrection", 1.5], ["legacy", 1.5], ["generations", 1.5], ["freeze", 0.6], ["saveall", 0.4],
     ["untracking", 0.8], ["churn", 3], ["collectAndLook", 3],
   ];
+  if (weak) {
+    weights.push(["weakrefs", 4], ["weakCycle", 4], ["trashWeakref", 1.5], ["proxies", 1.5], ["refused", 0.5]);
+    // a third of them use weakref.finalize or the weak containers (and then no get_count)
+    if (index % 3 === 0) weights.push(["finalizers", 2], ["weakContainers", 2.5]);
+  }
   // each trace favours a few motifs, so that shapes differ from trace to trace
   const favoured = new Set(b.shuffle(weights.map(([m]) => m)).slice(0, 3));
   const total = weights.reduce((a, [m, w]) => a + (favoured.has(m) ? w * 4 : w), 0);
@@ -611,7 +830,8 @@ function generate(index) {
   if (b.frozen && b.chance(0.7)) b.emit({ op: "unfreeze" });
   for (const g of b.chance(0.5) ? [0, 1, 2] : [2]) b.collect(g);
   b.emit({ op: "get_stats" });
-  b.emit({ op: "get_count" });
+  if (!b.noCount) b.emit({ op: "get_count" });
+  if (b.weak) for (let i = b.int(1, 3); i > 0; i--) b.weakQuery();
   b.emit({ op: "garbage" });
   b.emit({ op: "resurrected" });
   if (b.saveall) b.emit({ op: "set_debug", flags: 0 });
@@ -633,9 +853,10 @@ function write(file, group, traces) {
 
 const dir = new URL("./traces/", import.meta.url);
 mkdirSync(dir, { recursive: true });
-const generated = Array.from({ length: COUNT }, (_, i) => generate(i));
+const generated = Array.from({ length: COUNT + WEAK_COUNT }, (_, i) => generate(i));
 write(new URL("test_gc.json", dir), "test_gc", testGc);
+write(new URL("test_weakref.json", dir), "test_weakref", testWeakref);
 write(new URL("scenarios.json", dir), "scenarios", scenarios);
 write(new URL("generated.json", dir), "generated", generated);
 const steps = generated.reduce((a, t) => a + t.steps.length, 0);
-console.log(`generate.mjs: ${testGc.length} test_gc ports, ${scenarios.length} scenarios, ${COUNT} generated traces (${steps} steps)`);
+console.log(`generate.mjs: ${testGc.length} test_gc ports, ${testWeakref.length} test_weakref ports, ${scenarios.length} scenarios, ${COUNT + WEAK_COUNT} generated traces (${WEAK_COUNT} with weak references; ${steps} steps)`);

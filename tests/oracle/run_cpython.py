@@ -13,6 +13,7 @@ import gc
 import json
 import os
 import sys
+import weakref
 
 if sys.version_info[:2] != (3, 11):
     sys.exit(f"run_cpython.py needs CPython 3.11 (the collector pyheap mirrors), not {sys.version.split()[0]}")
@@ -32,6 +33,16 @@ RESURRECT = []    # "@resurrect": where Lazarus instances store themselves
 CUR = 0           # the step running
 REC = False       # record events (off while cleaning up between traces)
 BASE = []         # gc.get_stats() flattened, before the trace's first collection
+
+
+UNRAISABLE = []   # exceptions in hooks and callbacks: a bug of this runner, reported after the trace
+
+
+def _unraisable(info):
+    UNRAISABLE.append(f"{info.err_msg or 'Exception ignored in'}: {info.object!r}: {info.exc_type.__name__}: {info.exc_value}")
+
+
+sys.unraisablehook = _unraisable
 
 
 def rec(kind, value):
@@ -76,7 +87,12 @@ class Legacy:
             rec("legacy", LABELS.get(id(self), "?"))
 
 
-CLASSES = {"Plain": Plain, "Slots": Slots, "Del": Del, "DelSlots": DelSlots, "Lazarus": Lazarus, "Legacy": Legacy}
+class WSlots:
+    __slots__ = ("a", "b", "c", "__weakref__")
+
+
+CLASSES = {"Plain": Plain, "Slots": Slots, "Del": Del, "DelSlots": DelSlots, "Lazarus": Lazarus, "Legacy": Legacy,
+           "WSlots": WSlots}
 ATTRS = ("a", "b", "c", "d")
 
 # CPython 3.11 keeps an instance's attributes in the order of its class's shared keys,
@@ -87,6 +103,84 @@ for _cls in (Plain, Del, Lazarus, Legacy):
         setattr(_x, _a, None)
     del _x
 RESURRECT.clear()
+
+
+# ---- weak references ---------------------------------------------------------------------
+WATCH_NAMES = []  # "watch" steps: callbacks also log these weakrefs' referents
+WATCH_REFS = []   # (the weakrefs, held here until the trace is cleaned up)
+
+
+def wrcb(wr):
+    """The callback of the traces' weakrefs: ["callback", "<name> dead|alive[ <w>=<referent>...]"]."""
+    if not REC:
+        return
+    if type(wr) is weakref.ref:
+        o = wr()
+        s = LABELS.get(id(wr), "?") + (" dead" if o is None else " alive")
+        o = None
+    else:
+        # a proxy: using it would raise (an exception allocates); its repr says what it refers to
+        s = LABELS.get(id(wr), "?") + (" dead" if repr(wr).find(" to NoneType at ") >= 0 else " alive")
+    i = 0
+    n = len(WATCH_NAMES)
+    while i < n:
+        o = WATCH_REFS[i]()
+        s += " " + WATCH_NAMES[i] + "=" + ("-" if o is None else LABELS.get(id(o), "?"))
+        o = None
+        i += 1
+    rec("callback", s)
+
+
+def fin(name):
+    """The function of the traces' weakref.finalize objects."""
+    if REC:
+        rec("finalize", name)
+
+
+# weakref.finalize registers its atexit hook on first use: do it now, not inside a trace
+weakref.finalize(Plain, fin, "-").detach()
+
+
+def q_deref(w):
+    o = w()
+    rec("deref", None if o is None else LABELS.get(id(o), "?"))
+
+
+def q_use(p):
+    try:
+        n = len(p)
+    except ReferenceError:
+        rec("use", "ReferenceError")
+        return
+    rec("use", n)
+
+
+def q_use_attr(p, attr):
+    try:
+        b = hasattr(p, attr)
+    except ReferenceError:
+        rec("use", "ReferenceError")
+        return
+    rec("use", b)
+
+
+def q_try_weakref(o):
+    try:
+        weakref.ref(o)
+    except TypeError as e:
+        rec("weakref_error", e.args[0])   # (str(e) would call a type: an arguments tuple)
+        return
+    rec("weakref_error", None)
+
+
+def q_detach(f):
+    r = f.detach()
+    rec("detach", None if r is None else LABELS.get(id(r[0]), "?"))
+
+
+def q_peek(f):
+    r = f.peek()
+    rec("peek", None if r is None else LABELS.get(id(r[0]), "?"))
 
 
 def q_count():
@@ -136,6 +230,7 @@ class Gen:
         self.trace = trace
         self.lines = []
         self.atoms = []   # atoms that must not be compiled as constants (inside tuple displays)
+        self.weak = {}    # weak container names -> their type
 
     def name(self, n):
         if n in SPECIAL:
@@ -250,6 +345,54 @@ class Gen:
             out.append("q_resurrected()")
         elif op == "frozen":
             out.append("rec('frozen', gc.get_freeze_count() > 0)")
+        elif op in ("weakref", "proxy"):
+            fn = "weakref.ref" if op == "weakref" else "weakref.proxy"
+            cb = ", wrcb" if s.get("callback") else ""
+            nm = n(s["name"])
+            out.append(f"{nm} = {fn}({n(s['target'])}{cb})")
+            out.append(f"LABELS[id({nm})] = {s['name']!r}")
+        elif op == "try_weakref":
+            out.append(f"q_try_weakref({n(s['target'])})")
+        elif op == "watch":
+            out.append(f"WATCH_NAMES.append({s['name']!r})")
+            out.append(f"WATCH_REFS.append({n(s['name'])})")
+        elif op == "deref":
+            out.append(f"q_deref({n(s['name'])})")
+        elif op == "use":
+            if "attr" in s:
+                out.append(f"q_use_attr({n(s['name'])}, {s['attr']!r})")
+            else:
+                out.append(f"q_use({n(s['name'])})")
+        elif op == "weakrefcount":
+            out.append(f"rec('weakrefcount', weakref.getweakrefcount({n(s['name'])}))")
+        elif op == "finalize":
+            out.append(f"{n(s['name'])} = weakref.finalize({n(s['target'])}, fin, {s['name']!r})")
+        elif op == "fin_call":
+            out.append(f"{n(s['name'])}()")
+        elif op == "fin_alive":
+            out.append(f"rec('fin_alive', {n(s['name'])}.alive)")
+        elif op == "fin_detach":
+            out.append(f"q_detach({n(s['name'])})")
+        elif op == "fin_peek":
+            out.append(f"q_peek({n(s['name'])})")
+        elif op == "weak_new":
+            if s["type"] not in ("WeakValueDictionary", "WeakKeyDictionary", "WeakSet"):
+                raise ValueError(f"unknown weak container {s['type']}")
+            self.weak[s["name"]] = s["type"]
+            out.append(f"{n(s['name'])} = weakref.{s['type']}()")
+        elif op == "weak_set":
+            out.append(f"{n(s['target'])}[{v(s['key'])}] = {v(s['value'])}")
+        elif op == "weak_add":
+            out.append(f"{n(s['target'])}.add({n(s['value'])})")
+        elif op == "weak_del":
+            if self.weak.get(s["target"]) == "WeakSet":
+                out.append(f"{n(s['target'])}.discard({v(s['key'])})")
+            else:
+                out.append(f"del {n(s['target'])}[{v(s['key'])}]")
+        elif op == "weak_len":
+            out.append(f"rec('weak_len', len({n(s['name'])}))")
+        elif op == "weak_has":
+            out.append(f"rec('weak_has', {v(s['key'])} in {n(s['target'])})")
         else:
             raise ValueError(f"{self.trace['name']}: unknown op {op!r} (step {i})")
         return out
@@ -270,9 +413,9 @@ def break_refs(o):
     """Empties a leftover object so that the cycles through it die."""
     if isinstance(o, (list, dict, set)):
         o.clear()
-    elif isinstance(o, (Slots, DelSlots)):
+    elif isinstance(o, (Slots, DelSlots, WSlots)):
         for a in o.__slots__:
-            if hasattr(o, a):
+            if a != "__weakref__" and hasattr(o, a):
                 delattr(o, a)
     elif hasattr(o, "__dict__"):
         vars(o).clear()
@@ -283,6 +426,8 @@ def cleanup():
     REC = False
     gc.set_debug(0)
     gc.unfreeze()
+    WATCH_NAMES.clear()
+    WATCH_REFS.clear()
     for _ in range(50):
         RESURRECT.clear()
         left = gc.garbage[:]
@@ -334,6 +479,10 @@ def run(trace, show=False):
     result = parse(LOG)
     LOG.clear()
     cleanup()
+    if UNRAISABLE:
+        msg = "\n".join(UNRAISABLE)
+        UNRAISABLE.clear()
+        raise RuntimeError(f"{trace['name']}: exceptions in hooks or callbacks:\n{msg}")
     return result
 
 

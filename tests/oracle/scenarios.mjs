@@ -1,6 +1,6 @@
-// Hand-written traces: ports of Lib/test/test_gc.py (reference section 7) that apply to
-// pyheap without weak references, and scenarios of PEP 442 finalization and of the
-// generations. Each trace's doc says what it checks; the assertions are CPython's
+// Hand-written traces: ports of Lib/test/test_gc.py (reference section 7) and of
+// Lib/test/test_weakref.py that apply to pyheap, and scenarios of PEP 442 finalization,
+// of the generations and of weak references. Each trace's doc says what it checks; the assertions are CPython's
 // observations (the golden files), not written here.
 //
 // Step helpers keep the traces short; see tests/oracle/trace.ts for the language.
@@ -36,6 +36,26 @@ const garbageLen = q("garbage_len");
 const garbage = q("garbage");
 const resurrected = q("resurrected");
 const SAVEALL = 32;
+// weak references
+const wref = (name, target) => ({ op: "weakref", name, target });
+const wcb = (name, target) => ({ op: "weakref", name, target, callback: true });
+const proxy = (name, target, callback) => (callback ? { op: "proxy", name, target, callback: true } : { op: "proxy", name, target });
+const deref = (name) => ({ op: "deref", name });
+const use = (name, attr) => (attr === undefined ? { op: "use", name } : { op: "use", name, attr });
+const wcount = (name) => ({ op: "weakrefcount", name });
+const watch = (name) => ({ op: "watch", name });
+const tryRef = (target) => ({ op: "try_weakref", target });
+const finalize = (name, target) => ({ op: "finalize", name, target });
+const finCall = (name) => ({ op: "fin_call", name });
+const finAlive = (name) => ({ op: "fin_alive", name });
+const finDetach = (name) => ({ op: "fin_detach", name });
+const finPeek = (name) => ({ op: "fin_peek", name });
+const weakNew = (name, type) => ({ op: "weak_new", name, type });
+const weakSet = (target, key, value) => ({ op: "weak_set", target, key, value });
+const weakAdd = (target, value) => ({ op: "weak_add", target, value });
+const weakDel = (target, key) => ({ op: "weak_del", target, key });
+const weakLen = (name) => ({ op: "weak_len", name });
+const weakHas = (target, key) => ({ op: "weak_has", target, key });
 
 const t = (name, doc, ...steps) => ({ name, doc, steps: steps.flat(Infinity) });
 
@@ -119,6 +139,94 @@ export const testGc = [
   t("test_traverse_frozen_objects", "a cycle through a frozen object: collect() ignores the frozen part, unfreeze() returns it",
     nw("f", "list"), { op: "freeze" }, nw("l", "list", ["f"]), append("l", "l"), append("f", "l"), del("l"), collect(), tracked("f"),
     { op: "unfreeze" }, collect(), del("f"), collect()),
+  // ---- the weakref tests of test_gc.py (C1055820(i): an instance with i = a and a self-loop b) ----
+  t("test_bug1055820b", "Cs = [C1055820(0), C1055820(1)], WRs = their weakrefs with a callback that reads every wr() (here: watches w0 and w1): collect() finds nothing while Cs lives; once Cs is dropped both callbacks run, and each sees every weakref dead (gc cleared all of them before calling any)",
+    nw("c0", "Plain", [["a", 0]]), setattr("c0", "b", "c0"), nw("c1", "Plain", [["a", 1]]), setattr("c1", "b", "c1"),
+    nw("Cs", "list", ["c0", "c1"]), wcb("w0", "c0"), wcb("w1", "c1"), nw("WRs", "list", ["w0", "w1"]), watch("w0"), watch("w1"),
+    del("c0", "c1"), collect(), count, del("Cs"), collect(), deref("w0"), deref("w1"), count, stats),
+  t("test_bug1055820c", "c0 (in generation 2) is kept alive only by c1, a young self-loop; c2 is a young self-loop with a callback-less weakref (watched); c0 has a weakref with a callback; a GC_Detector (a weakref with a callback to a fresh self-loop) shows the young collection: the detector's callback runs in handle_weakrefs, c0's when clearing c1 frees c0, and it sees c2's weakref dead (collect(0) instead of the test's automatic collection)",
+    nw("c0", "Plain", [["a", 0]]), setattr("c0", "b", "c0"), collect(),
+    nw("c1", "Plain", [["a", 1]]), setattr("c1", "b", "c1"), setattr("c1", "c", "c0"), delattr("c0", "b"),
+    nw("c2", "Plain", [["a", 2]]), setattr("c2", "b", "c2"), wref("c2wr", "c2"), watch("c2wr"),
+    wcb("c0wr", "c0"), del("c0", "c1", "c2"),
+    nw("det", "Plain", [["a", 666]]), setattr("det", "b", "det"), wcb("detector", "det"), del("det"),
+    count, collect(0), deref("c2wr"), deref("c0wr"), count, collect(), stats),
+  t("test_bug1055820d", "test_bug1055820c with a __del__ on d0 instead of a weakref callback: clearing c1 frees d0 (generation 2) during the young collection, its __del__ runs then, and c2 (cleared by the same collection) is dead afterwards",
+    nw("d0", "Del", [["a", 0]]), setattr("d0", "b", "d0"), collect(),
+    nw("c1", "Plain", [["a", 1]]), setattr("c1", "b", "c1"), setattr("c1", "c", "d0"), delattr("d0", "b"),
+    nw("c2", "Plain", [["a", 2]]), setattr("c2", "b", "c2"), wref("c2wr", "c2"), del("d0", "c1", "c2"),
+    nw("det", "Plain", [["a", 666]]), setattr("det", "b", "det"), wcb("detector", "det"), del("det"),
+    collect(0), deref("c2wr"), count, collect(), stats),
+];
+
+// Ports of Lib/test/test_weakref.py (reference callbacks and finalize): the tests whose
+// objects are instances, sets and frozensets (classes, functions and bound methods are
+// not heap objects here: a cycle through a class or a bound method callback becomes a
+// cycle through an instance).
+export const testWeakref = [
+  t("test_basic_ref", "ref(o)() is o while o lives, None after; the ref is the same object each time",
+    nw("o", "Plain"), wref("r", "o"), deref("r"), wref("r2", "o"), refcount("r"), count, del("o"), deref("r"), deref("r2"), count),
+  t("test_basic_callback", "a callback runs once, with its dead weakref, when the referent dies",
+    nw("o", "Plain"), wcb("r", "o"), count, deref("r"), del("o"), deref("r"), count),
+  t("test_multiple_callbacks", "two refs with callbacks: both run (the newest first), both dead",
+    nw("o", "Plain"), wcb("ref1", "o"), wcb("ref2", "o"), count, del("o"), deref("ref1"), deref("ref2"), count),
+  t("test_multiple_selfref_callbacks", "every weakref is invalidated before any callback runs: the callback of the second ref reads the first (watched)",
+    nw("c", "Plain"), wcb("ref0", "c"), wcb("ref1", "c"), watch("ref0"), del("c"), count),
+  t("test_ref_reuse", "callback-less refs are shared, with a proxy made between them or before; getweakrefcount counts the ref and the proxy, then 1 once the proxy is gone",
+    nw("o", "Plain"), wref("ref1", "o"), proxy("p", "o"), wref("ref2", "o"), refcount("ref1"), wcount("o"),
+    nw("o2", "Plain"), proxy("p2", "o2"), wref("r1", "o2"), wref("r2", "o2"), refcount("r1"), wcount("o2"), del("p2"), wcount("o2"), count),
+  t("test_proxy_reuse", "callback-less proxies are shared, with a ref made between them",
+    nw("o", "Plain"), proxy("proxy1", "o"), wref("ref", "o"), proxy("proxy2", "o"), refcount("proxy1"), wcount("o"), count),
+  t("test_basic_proxy", "a proxy acts as its referent (len of a set, attributes of an instance) and raises ReferenceError once it died",
+    nw("o", "Plain", [["a", 1]]), proxy("p", "o"), use("p", "a"), use("p", "b"), count,
+    nw("s", "set", [1, 2, 3]), proxy("ps", "s"), use("ps"), count, del("o"), use("p", "a"), count, del("s"), use("ps"), count),
+  t("test_proxy_callback", "a proxy with a callback: the callback gets the dead proxy",
+    nw("o", "Plain"), proxy("p", "o", true), wcb("r", "o"), del("o"), use("p", "a"), count),
+  t("test_shared_ref_without_callback", "ref(o) and ref(o, None): one object (the second without a callback)",
+    nw("o", "Plain"), wref("r1", "o"), wref("r2", "o"), refcount("r1"), wcount("o"), wcb("r3", "o"), wcount("o"), refcount("r3")),
+  t("test_getweakrefcount", "getweakrefcount: 2 refs, 4 with 2 proxies, 0 once all are deleted (and 0 for a list, which cannot have any)",
+    nw("o", "Plain"), wref("ref1", "o"), wcb("ref2", "o"), wcount("o"), proxy("proxy1", "o"), proxy("proxy2", "o", true), wcount("o"),
+    del("ref1", "ref2", "proxy1", "proxy2"), wcount("o"), nw("l", "list"), wcount("l"), count),
+  t("test_classes_not_weakrefable", "TypeError: cannot create weak reference to 'list' object (and dict, tuple, a slotted class without __weakref__); sets, frozensets and slotted classes with __weakref__ accept them",
+    nw("l", "list"), tryRef("l"), count, nw("d", "dict"), tryRef("d"), nw("tp", "tuple", [1]), tryRef("tp"), nw("sl", "Slots"), tryRef("sl"),
+    nw("st", "set"), tryRef("st"), nw("fs", "frozenset", [1]), tryRef("fs"), nw("ws", "WSlots"), tryRef("ws"), wcount("ws"), count),
+  t("test_callback_in_cycle", "I holds J strongly and a weakref to J with a callback, and is in a cycle: all three are trash together, so the weakref is cleared without its callback",
+    nw("J", "Plain"), setattr("J", "a", "J"), nw("I", "Plain"), setattr("I", "a", "J"), wcb("wr", "J"), setattr("I", "b", "wr"), setattr("I", "c", "I"),
+    del("wr", "I", "J"), collect(), stats),
+  t("test_callback_reachable_one_way", "c2 -> c1 and c2.wr = ref(c1, callback): c1 is reachable from c2, not the other way; both trash with the weakref: no callback",
+    nw("c1", "Plain"), nw("c2", "Plain"), setattr("c2", "a", "c2"), setattr("c2", "b", "c1"), wcb("wr", "c1"), setattr("c2", "c", "wr"),
+    del("wr", "c1", "c2"), collect(), stats),
+  t("test_callback_different_classes", "test_callback_reachable_one_way with c1 of another class (Del): c1's __del__ runs, the callback does not",
+    nw("c1", "Del"), nw("c2", "Plain"), setattr("c2", "a", "c2"), setattr("c2", "b", "c1"), wcb("wr", "c1"), setattr("c2", "c", "wr"),
+    del("wr", "c1", "c2"), collect(), stats),
+  t("test_callback_in_cycle_resurrection", "c1 <-> c2, c1.wr = ref(c2, cb), c2.wr = ref(c1, cb), and C (here an instance X only c1 holds) with an external weakref: the trash weakrefs' callbacks never run, the external one's does, and it is dead; a second collect() finds nothing",
+    nw("X", "Plain"), nw("c1", "Plain", [["a", 1]]), nw("c2", "Plain", [["a", 2]]), setattr("c1", "b", "c2"), setattr("c2", "b", "c1"),
+    wcb("w1", "c2"), setattr("c1", "c", "w1"), wcb("w2", "c1"), setattr("c2", "c", "w2"), setattr("c1", "d", "X"), wcb("wr", "X"),
+    del("w1", "w2", "c1", "c2", "X"), collect(), deref("wr"), collect(), stats),
+  t("test_callbacks_on_callback", "weakrefs on the trash's callback object (here an instance cbo in the cycle): c.wr and d.wr (trash) never call back, external_wr (not trash) does",
+    nw("c", "Plain"), nw("d", "Plain"), setattr("c", "a", "d"), setattr("d", "a", "c"), nw("cbo", "Plain"), setattr("c", "b", "cbo"),
+    wcb("cwr", "d"), setattr("c", "c", "cwr"), wcb("dwr", "cbo"), setattr("d", "b", "dwr"), wcb("external_wr", "cbo"), deref("external_wr"),
+    del("cwr", "dwr", "cbo", "c", "d"), collect(), deref("external_wr"), collect()),
+  t("test_finalize", "finalize(a, add): alive, peek() -> a, f() runs it once, then peek/detach None and dead; a second: detach() -> a, never runs; a third runs when a dies",
+    nw("a", "Plain"), finalize("f", "a"), finAlive("f"), finPeek("f"), finCall("f"), finCall("f"), finCall("f"), finPeek("f"), finDetach("f"), finAlive("f"),
+    finalize("g", "a"), finPeek("g"), finDetach("g"), finCall("g"), finPeek("g"), finDetach("g"), finAlive("g"),
+    finalize("h", "a"), del("a"), finCall("h"), finPeek("h"), finDetach("h"), finAlive("h")),
+  t("test_order", "finalize f1..f5 on a; del f1, f4 (they stay alive); detach f5; f3() runs f3; del a runs f4, f2, f1 (newest first)",
+    nw("a", "Plain"), finalize("f1", "a"), finalize("f2", "a"), finalize("f3", "a"), finalize("f4", "a"), finalize("f5", "a"),
+    del("f1", "f4"), finAlive("f2"), finAlive("f3"), finAlive("f5"), finDetach("f5"), finAlive("f5"), finCall("f5"), finCall("f3"), finAlive("f3"),
+    finCall("f3"), wcount("a"), del("a"), finAlive("f2"), finCall("f2")),
+  t("test_weak_values", "WeakValueDictionary: entries go when their values die (by refcount, and cyclic ones when collected: their KeyedRefs, freed by the callbacks, count in collect())",
+    weakNew("d", "WeakValueDictionary"), nw("o1", "Plain"), nw("o2", "Del"), setattr("o2", "a", "o2"), nw("o3", "Plain"),
+    weakSet("d", s("a"), "o1"), weakSet("d", 1, "o2"), weakSet("d", s("c"), "o3"), weakSet("d", "o3", "o1"), weakLen("d"), refcount("o3"), weakHas("d", 1),
+    del("o1"), weakLen("d"), weakHas("d", s("a")), del("o2"), weakLen("d"), collect(), weakLen("d"), weakHas("d", 1), weakDel("d", s("c")), weakLen("d"), refcount("o3"), del("d"), refcount("o3")),
+  t("test_weak_keys", "WeakKeyDictionary: entries go when their keys die; the values die with the entries",
+    weakNew("d", "WeakKeyDictionary"), nw("k1", "Plain"), nw("k2", "Plain"), setattr("k2", "a", "k2"), nw("v", "Del"), nw("k3", "frozenset", [1, 2]),
+    weakSet("d", "k1", "v"), weakSet("d", "k2", 5), weakSet("d", "k3", "k1"), weakLen("d"), refcount("v"), del("v"), weakHas("d", "k1"),
+    del("k1"), weakLen("d"), del("k2"), weakLen("d"), collect(), weakLen("d"), weakDel("d", "k3"), weakLen("d"), del("k3", "d")),
+  t("test_weakset", "WeakSet: members go when they die; add is idempotent; discard",
+    weakNew("ws", "WeakSet"), nw("a", "Plain"), nw("b", "Plain"), nw("c", "frozenset", [1]), setattr("b", "a", "b"),
+    weakAdd("ws", "a"), weakAdd("ws", "b"), weakAdd("ws", "a"), weakAdd("ws", "c"), weakLen("ws"), wcount("a"), weakHas("ws", "b"),
+    del("a"), weakLen("ws"), del("b"), weakLen("ws"), collect(), weakLen("ws"), weakDel("ws", "c"), weakLen("ws"), del("c", "ws")),
 ];
 
 export const scenarios = [
@@ -173,4 +281,55 @@ export const scenarios = [
     del("l", "d"), collect()),
   t("dict_with_instance_keys", "a dict cycle through an instance key",
     nw("k", "Del"), nw("d", "dict", [["k", 1]]), setattr("k", "a", "d"), del("k"), refcount("d"), tracked("d"), del("d"), collect()),
+  // ---- weak references ----
+  t("weakref_counts", "gc.get_count() after each weakref operation (ref() is a type call: an arguments tuple; a caught exception: an args tuple; an object dying with 2+ weakrefs with callbacks: PyObject_ClearWeakRefs' tuple)",
+    nw("o", "Plain"), collect(), count, wref("w", "o"), count, wref("w2", "o"), count, wcb("wc", "o"), count, proxy("p", "o"), count,
+    proxy("pc", "o", true), count, deref("w"), count, wcount("o"), count, use("p", "a"), count, tracked("w"), tracked("p"), refcount("w"),
+    wcb("wc2", "o"), count, del("o"), count, use("p", "a"), count, nw("t1", "tuple", [1]), count, nw("t4", "tuple", [1, 2, 3, 4]), count,
+    nw("t6", "tuple", [1, 2, 3, 4, 5, 6]), count, nw("l", "list"), tryRef("l"), count, nw("x", "Plain"), wcb("xw", "x"), del("x"), count,
+    nw("s", "set"), proxy("sp", "s"), use("sp"), count, del("s"), use("sp"), count, del("w", "w2", "wc", "p", "pc", "wc2"), count),
+  t("weakref_death_order", "refcount death: __del__ first, then every weakref cleared, then the callbacks newest first (proxies too); callback-less refs are shared and come first",
+    nw("d", "Del"), wcb("w1", "d"), wref("plain", "d"), wcb("w2", "d"), proxy("p", "d", true), proxy("pp", "d"), wcb("w3", "d"), watch("w1"), watch("plain"),
+    wcount("d"), del("d"), deref("w3"), use("pp", "a"), count),
+  t("weakref_callback_before_del_in_collection", "cyclic trash: the callback of a live weakref runs (in handle_weakrefs) before __del__ (finalize_garbage); the weakref freed by nothing else survives",
+    nw("d", "Del"), setattr("d", "a", "d"), wcb("w", "d"), nw("e", "Del"), setattr("e", "a", "d"), setattr("d", "b", "e"), wcb("we", "e"), del("d", "e"), collect(), deref("w"), stats),
+  t("weakref_garbage_callback_not_run", "a weakref that is itself trash never calls back (held by its referent, or by a cyclic list while its referent lives: then the referent loses it)",
+    nw("o", "Plain"), setattr("o", "a", "o"), wcb("w", "o"), setattr("o", "b", "w"), del("w", "o"), collect(),
+    nw("x", "Plain"), nw("l", "list"), append("l", "l"), wcb("lw", "x"), append("l", "lw"), del("lw"), wcount("x"), del("l"), collect(), wcount("x"), del("x"), count),
+  t("weakref_freed_by_callback_counts", "a collection counts the weakrefs its callbacks free: a WeakValueDictionary's KeyedRef, which its callback deletes with the entry (collect() == 2)",
+    weakNew("d", "WeakValueDictionary"), nw("o", "Plain"), setattr("o", "a", "o"), weakSet("d", 1, "o"), wcb("w", "o"), del("o"), collect(), weakLen("d"), stats),
+  t("weakref_resurrection_by_del_in_collection", "Lazarus in a cycle with a weakref: the callback runs (the weakref is cleared) before __del__ resurrects it; the resurrected object has no weakrefs, a new one works",
+    nw("z", "Lazarus"), setattr("z", "a", "z"), wcb("w", "z"), wref("w0", "z"), del("z"), collect(), resurrected, deref("w"), deref("w0"),
+    load("z", "@resurrect", 0), clear("@resurrect"), wcount("z"), wcb("w2", "z"), deref("w2"), del("z"), collect(), deref("w2")),
+  t("weakref_resurrection_by_del_on_refcount", "Lazarus dying by refcount: __del__ resurrects it before its weakrefs are cleared, so they stay alive; its second death (finalized: no __del__) clears them and calls back",
+    nw("z", "Lazarus"), wcb("w", "z"), del("z"), resurrected, deref("w"), load("z", "@resurrect", 0), clear("@resurrect"), refcount("z"), del("z"), deref("w"), count),
+  t("weakref_resurrection_transitive", "laz <-> cargo, a weakref to cargo with a callback: cleared and called back although laz's __del__ resurrects cargo too",
+    nw("laz", "Lazarus"), nw("cargo", "Plain"), setattr("laz", "a", "cargo"), setattr("cargo", "a", "laz"), wcb("w", "cargo"), del("laz", "cargo"), collect(),
+    resurrected, deref("w"), load("c", "@resurrect", 0), clear("@resurrect"), del("c"), collect()),
+  t("weakref_legacy", "a tp_del object: uncollectable in a cycle (its weakrefs stay alive, no callback); by refcount the callbacks run before tp_del",
+    nw("g", "Legacy"), setattr("g", "a", "g"), wcb("w", "g"), del("g"), collect(), deref("w"), garbage,
+    nw("h", "Legacy"), wcb("wh", "h"), wcb("wh2", "h"), del("h"), deref("wh")),
+  t("weakref_saveall", "DEBUG_SAVEALL: the weakrefs to the garbage are cleared and called back although gc.garbage keeps the objects",
+    { op: "set_debug", flags: SAVEALL }, nw("o", "Plain"), setattr("o", "a", "o"), wcb("w", "o"), del("o"), collect(), deref("w"), garbageLen,
+    { op: "set_debug", flags: 0 }, load("o", "@garbage", 0), wcount("o"), clear("@garbage"), delattr("o", "a"), del("o"), collect()),
+  t("weakref_old_generation", "a weakref in generation 2 to young cyclic trash: collect(0) calls it back and moves it to generation 1",
+    nw("keep", "Plain"), wcb("w", "keep"), collect(), nw("o", "Plain"), setattr("o", "a", "o"), wcb("w2", "o"), del("keep"),
+    count, del("o"), collect(0), count, deref("w2"), collect(1), count),
+  t("weakref_in_containers", "weakrefs held by containers: a tuple holding one stays tracked; a dict of them",
+    nw("o", "Plain"), wref("w", "o"), nw("tp", "tuple", ["w", 1]), collect(0), tracked("tp"), nw("d", "dict", [[s("w"), "w"]]), tracked("d"), collect(), tracked("d"),
+    del("o"), deref("w"), load("w2", "tp", 0), deref("w2"), count),
+  t("weakref_frozenset_and_set", "weakrefs and proxies to sets and frozensets; a frozenset dying with weakrefs, by refcount and in a cycle",
+    nw("o", "Plain"), nw("fs", "frozenset", ["o", 1]), wcb("w", "fs"), setattr("o", "a", "fs"), nw("st", "set", [1, 2]), proxy("p", "st", true), use("p"),
+    del("st"), use("p"), del("o", "fs"), collect(), deref("w"), count),
+  t("weakref_wslots", "a slotted class with __weakref__: weakrefs, proxies with attributes, a cycle through a slot",
+    nw("x", "WSlots"), setattr("x", "a", 1), proxy("p", "x"), use("p", "a"), use("p", "b"), wcb("w", "x"), setattr("x", "b", "x"), del("x"), collect(), use("p", "a"), deref("w"), count),
+  t("weakref_finalize_and_callback_order", "a finalizer and refs on one cyclic object: callbacks in list order (the newest ref first, then the finalizer's older ref), before __del__",
+    nw("o", "Del"), setattr("o", "a", "o"), finalize("f", "o"), wcb("w1", "o"), wcb("w2", "o"), del("o"), collect(), finAlive("f"), deref("w1")),
+  t("weakref_finalize_refcount", "finalizers run when their object dies by refcount (after __del__), newest first; a detached one does not",
+    nw("o", "Del"), finalize("f1", "o"), finalize("f2", "o"), wcb("w", "o"), finalize("f3", "o"), finDetach("f2"), wcount("o"), del("o"), finAlive("f1"), finAlive("f3")),
+  t("weak_containers_in_cycles", "weak containers over cyclic objects: entries stay until the collection, whose callbacks remove them (and the values of a WeakKeyDictionary die then)",
+    weakNew("wv", "WeakValueDictionary"), weakNew("wk", "WeakKeyDictionary"), weakNew("ws", "WeakSet"),
+    nw("a", "Plain"), setattr("a", "a", "a"), nw("b", "Del"), setattr("b", "a", "a"), setattr("a", "b", "b"), nw("v", "Del"),
+    weakSet("wv", s("a"), "a"), weakSet("wv", s("b"), "b"), weakSet("wk", "a", "v"), weakSet("wk", "b", 2), weakAdd("ws", "a"), weakAdd("ws", "b"),
+    del("v", "a", "b"), weakLen("wv"), weakLen("wk"), weakLen("ws"), collect(), weakLen("wv"), weakLen("wk"), weakLen("ws"), stats),
 ];

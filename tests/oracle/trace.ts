@@ -6,22 +6,28 @@
  * CPython 3.11; both record the same observations, which oracle.test.ts compares.
  */
 import type { Heap } from "../../src/heap.js";
+import { PyReferenceError, PyTypeError } from "../../src/errors.js";
 import { Ref, type PyClass, type PyValue } from "../../src/objects.js";
+import type { Finalize, WeakKeyDictionary, WeakSet, WeakValueDictionary } from "../../src/weakref.js";
 
 /** An atom: an int, None, or a str ({ s: "text" }). Atoms are not GC objects. */
 export type Atom = number | null | { s: string };
 /** A trace name (a string), "@garbage" (gc.garbage), "@resurrect" (where Lazarus instances go), or an atom. */
 export type Value = string | Atom;
 
-export const CLASS_NAMES = ["Plain", "Slots", "Del", "DelSlots", "Lazarus", "Legacy"] as const;
+export const CLASS_NAMES = ["Plain", "Slots", "Del", "DelSlots", "Lazarus", "Legacy", "WSlots"] as const;
 /**
  * Plain: a class without slots (attributes a, b, c, d); Slots: __slots__ = (a, b, c);
+ * WSlots: __slots__ = (a, b, c, __weakref__) (slotted and weakly referenceable);
  * Del / DelSlots: the same with a __del__ that logs ["del", name]; Lazarus: a plain
  * class whose __del__ logs and appends self to "@resurrect"; Legacy: a plain class with
  * a legacy tp_del finalizer (_testcapi.with_tp_del) that logs ["legacy", name].
  */
 export type ClassName = (typeof CLASS_NAMES)[number];
 export type TypeName = "list" | "tuple" | "set" | "frozenset" | "dict" | ClassName;
+export type WeakContainerType = "WeakValueDictionary" | "WeakKeyDictionary" | "WeakSet";
+/** What a trace name may hold besides a handle: a finalize object (of finLog) or a weak container. */
+type WeakExtra = Finalize<[string]> | WeakValueDictionary | WeakKeyDictionary | WeakSet;
 
 export type Step =
   // creation: `name = [..]`, `(..,)`, `{..}`, `frozenset([..])`, `{k: v}`, `Cls()` then attrs set in order
@@ -57,10 +63,27 @@ export type Step =
   | { op: "garbage_len" }                                          // ["garbage_len", len(gc.garbage)]
   | { op: "garbage" }                                              // ["garbage", names of gc.garbage's items]
   | { op: "resurrected" }                                          // ["resurrected", names of @resurrect's items]
-  | { op: "frozen" };                                              // ["frozen", gc.get_freeze_count() > 0]
-// Weak references (issue 4, next): { op: "weakref"; name; target; callback?: string } (callback
-// logs ["callback", name]), { op: "deref"; name; ref } (["deref", name of referent | null]),
-// { op: "proxy"; name; target }, { op: "finalize"; name; target } (logs ["finalize", name]).
+  | { op: "frozen" }                                               // ["frozen", gc.get_freeze_count() > 0]
+  // weak references (weakref module). A callback logs ["callback", "<its name> dead|alive"],
+  // followed by " <w>=<referent's name or ->" for each watched weakref w
+  | { op: "weakref"; name: string; target: string; callback?: boolean } // name = weakref.ref(target[, callback])
+  | { op: "proxy"; name: string; target: string; callback?: boolean }   // name = weakref.proxy(target[, callback])
+  | { op: "try_weakref"; target: string }                          // ["weakref_error", TypeError's message or null]
+  | { op: "watch"; name: string }                                  // callbacks also log this weakref's referent (holds it)
+  | { op: "deref"; name: string }                                  // ["deref", name of name() or null]
+  | { op: "use"; name: string; attr?: string }                     // ["use", len(proxy) / hasattr(proxy, attr) / "ReferenceError"]
+  | { op: "weakrefcount"; name: string }                           // ["weakrefcount", weakref.getweakrefcount(name)]
+  | { op: "finalize"; name: string; target: string }               // name = weakref.finalize(target, fin, name): logs ["finalize", name]
+  | { op: "fin_call"; name: string }                               // name()
+  | { op: "fin_alive"; name: string }                              // ["fin_alive", name.alive]
+  | { op: "fin_detach"; name: string }                             // ["detach", name of detach()[0] or null]
+  | { op: "fin_peek"; name: string }                               // ["peek", name of peek()[0] or null]
+  | { op: "weak_new"; name: string; type: WeakContainerType }      // name = weakref.WeakValueDictionary() ...
+  | { op: "weak_set"; target: string; key: Value; value: Value }   // target[key] = value (weak dictionaries)
+  | { op: "weak_add"; target: string; value: string }              // target.add(value) (WeakSet)
+  | { op: "weak_del"; target: string; key: Value }                 // del target[key] / target.discard(key)
+  | { op: "weak_len"; name: string }                               // ["weak_len", len(name)]
+  | { op: "weak_has"; target: string; key: Value };                // ["weak_has", key in target]
 
 export interface Trace {
   name: string;
@@ -112,6 +135,7 @@ export function runOnPyheap(trace: Trace, heap: Heap): Observation[] {
       },
     }),
     Legacy: heap.defineClass("Legacy", { legacyDel: (self) => { if (recording) log.push([cur, "legacy", label(self)]); } }),
+    WSlots: heap.defineClass("WSlots", { slots: ["a", "b", "c", "__weakref__"] }),
   };
   resurrect = heap.list();
   // the trace's first collection (run_cpython.py does the same): a fresh start for
@@ -119,6 +143,8 @@ export function runOnPyheap(trace: Trace, heap: Heap): Observation[] {
   heap.gc.collect();
 
   const names = new Map<string, Ref>();
+  // names bound to host objects: weakref.finalize objects and the weak containers
+  const extras = new Map<string, WeakExtra>();
   const order: string[] = []; // names in order of first binding: CPython's co_varnames order
   const resolve = (n: string): Ref => {
     if (n === "@garbage") return heap.gc.garbage;
@@ -132,13 +158,65 @@ export function runOnPyheap(trace: Trace, heap: Heap): Observation[] {
     if (v !== null && typeof v === "object") return v.s;
     return v;
   };
+  const dropExtra = (x: WeakExtra | undefined) => {
+    // a finalize object is kept alive by weakref.finalize's registry: dropping a name does nothing
+    if (x && "release" in x) x.release();
+  };
   const bind = (n: string, r: Ref) => {
     // STORE_FAST: the new reference is stored before the old one is dropped
     const old = names.get(n);
+    const oldExtra = extras.get(n);
     names.set(n, r);
+    extras.delete(n);
     if (!order.includes(n)) order.push(n);
     old?.release();
+    dropExtra(oldExtra);
   };
+  const bindExtra = (n: string, x: WeakExtra) => {
+    const old = names.get(n);
+    const oldExtra = extras.get(n);
+    extras.set(n, x);
+    names.delete(n);
+    if (!order.includes(n)) order.push(n);
+    old?.release();
+    dropExtra(oldExtra);
+  };
+  const extra = (n: string) => {
+    const x = extras.get(n);
+    if (!x) throw new Error(`${trace.name}: step ${cur}: '${n}' is not a finalize object or a weak container`);
+    return x;
+  };
+  const fin = (n: string) => extra(n) as Finalize<[string]>;
+  const weak = (n: string) => extra(n) as WeakValueDictionary | WeakKeyDictionary | WeakSet;
+  const weakKinds = new Map<object, WeakContainerType>();
+  const kindOf = (n: string): WeakContainerType => {
+    const x = weak(n);
+    const k = weakKinds.get(x);
+    if (!k) throw new Error(`${trace.name}: step ${cur}: '${n}' is not a weak container`);
+    return k;
+  };
+
+  // weak reference callbacks: log the weakref's name and state, then each watched weakref's referent
+  const watched: [string, Ref][] = [];
+  const wrcb = (wr: Ref) => {
+    if (!recording) return;
+    const o = wr.deref();
+    let text = `${label(wr)} ${o ? "alive" : "dead"}`;
+    o?.release();
+    for (const [n, w] of watched) {
+      const x = w.deref();
+      text += ` ${n}=${x ? label(x) : "-"}`;
+      x?.release();
+    }
+    log.push([cur, "callback", text]);
+  };
+  const finLog = (n: string) => {
+    if (recording) log.push([cur, "finalize", n]);
+  };
+  // CPython makes an exception's args tuple (a 1-tuple) when it normalizes an exception
+  // that Python code catches (ReferenceError, TypeError) or when hasattr() through a
+  // proxy swallows an AttributeError: gc.get_count() and the tuple free list see it
+  const exceptionTuple = () => heap.tuple([0]).release();
   const labelsOf = (list: Ref): string[] => {
     const out: string[] = [];
     for (let i = 0; i < list.length; i++) {
@@ -196,6 +274,12 @@ export function runOnPyheap(trace: Trace, heap: Heap): Observation[] {
       }
       case "alias": bind(s.name, resolve(s.from).dup()); break;
       case "del": {
+        if (extras.has(s.name)) {
+          const x = extras.get(s.name);
+          extras.delete(s.name);
+          dropExtra(x);
+          break;
+        }
         const r = resolve(s.name);
         names.delete(s.name);
         r.release();
@@ -230,6 +314,96 @@ export function runOnPyheap(trace: Trace, heap: Heap): Observation[] {
       case "garbage": log.push([cur, "garbage", labelsOf(heap.gc.garbage)]); break;
       case "resurrected": log.push([cur, "resurrected", labelsOf(resurrect)]); break;
       case "frozen": log.push([cur, "frozen", heap.gc.getFreezeCount() > 0]); break;
+      // ---- weak references ----
+      case "weakref": {
+        // weakref.ref(...) calls a type: its arguments are a temporary tuple
+        const args = heap.tuple(s.callback ? [0, 0] : [0]);
+        const r = heap.weakref.ref(resolve(s.target), s.callback ? wrcb : undefined);
+        args.release();
+        labels.set(r.id, s.name);
+        bind(s.name, r);
+        break;
+      }
+      case "proxy": {
+        const r = heap.weakref.proxy(resolve(s.target), s.callback ? wrcb : undefined);
+        labels.set(r.id, s.name);
+        bind(s.name, r);
+        break;
+      }
+      case "try_weakref": {
+        const args = heap.tuple([0]);
+        let message: string | null = null;
+        try {
+          heap.weakref.ref(resolve(s.target)).release();
+        } catch (e) {
+          if (!(e instanceof PyTypeError)) throw e;
+          message = e.message;
+        }
+        args.release();
+        if (message !== null) exceptionTuple();
+        log.push([cur, "weakref_error", message]);
+        break;
+      }
+      case "watch": watched.push([s.name, resolve(s.name).dup()]); break;
+      case "deref": {
+        const o = resolve(s.name).deref();
+        log.push([cur, "deref", o ? label(o) : null]);
+        o?.release();
+        break;
+      }
+      case "use": {
+        const p = resolve(s.name);
+        let v: number | boolean | string;
+        try {
+          v = s.attr === undefined ? p.length : p.hasattr(s.attr);
+        } catch (e) {
+          if (!(e instanceof PyReferenceError)) throw e;
+          v = "ReferenceError";
+        }
+        if (v === "ReferenceError" || v === false) exceptionTuple();
+        log.push([cur, "use", v]);
+        break;
+      }
+      case "weakrefcount": log.push([cur, "weakrefcount", heap.weakref.getweakrefcount(resolve(s.name))]); break;
+      case "finalize": bindExtra(s.name, heap.weakref.finalize(resolve(s.target), finLog, s.name)); break;
+      case "fin_call": fin(s.name).call(); break;
+      case "fin_alive": log.push([cur, "fin_alive", fin(s.name).alive]); break;
+      case "fin_detach":
+      case "fin_peek": {
+        const f = fin(s.name);
+        const r = s.op === "fin_detach" ? f.detach() : f.peek();
+        log.push([cur, s.op === "fin_detach" ? "detach" : "peek", r ? label(r[0]) : null]);
+        r?.[0].release();
+        break;
+      }
+      case "weak_new": {
+        const w = heap.weakref;
+        const x = s.type === "WeakValueDictionary" ? w.WeakValueDictionary() : s.type === "WeakKeyDictionary" ? w.WeakKeyDictionary() : w.WeakSet();
+        weakKinds.set(x, s.type);
+        bindExtra(s.name, x);
+        break;
+      }
+      case "weak_set": {
+        const k = kindOf(s.target);
+        if (k === "WeakValueDictionary") (weak(s.target) as WeakValueDictionary).set(value(s.key), resolve(s.value as string));
+        else if (k === "WeakKeyDictionary") (weak(s.target) as WeakKeyDictionary).set(resolve(s.key as string), value(s.value));
+        else throw new Error(`${trace.name}: step ${cur}: weak_set on a WeakSet`);
+        break;
+      }
+      case "weak_add": {
+        if (kindOf(s.target) !== "WeakSet") throw new Error(`${trace.name}: step ${cur}: weak_add needs a WeakSet`);
+        (weak(s.target) as WeakSet).add(resolve(s.value));
+        break;
+      }
+      case "weak_del": {
+        const k = kindOf(s.target);
+        if (k === "WeakValueDictionary") (weak(s.target) as WeakValueDictionary).delete(value(s.key));
+        else if (k === "WeakKeyDictionary") (weak(s.target) as WeakKeyDictionary).delete(resolve(s.key as string));
+        else (weak(s.target) as WeakSet).discard(resolve(s.key as string));
+        break;
+      }
+      case "weak_len": log.push([cur, "weak_len", weak(s.name).length]); break;
+      case "weak_has": log.push([cur, "weak_has", weak(s.target).has(value(s.key))]); break;
       default: throw new Error(`${trace.name}: unknown op ${JSON.stringify(s)}`);
     }
   }
@@ -240,8 +414,15 @@ export function runOnPyheap(trace: Trace, heap: Heap): Observation[] {
       names.delete(n);
       r.release();
     }
+    const x = extras.get(n);
+    if (x) {
+      extras.delete(n);
+      dropExtra(x);
+    }
   }
   recording = false;
+  // the watched weakrefs were held by run_cpython.py's module (released when it cleans up)
+  for (const [, w] of watched) w.release();
   if (unraisable.length) throw new Error(`${trace.name}: exceptions in del hooks:\n${unraisable.join("\n")}`);
   return log;
 }

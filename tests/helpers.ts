@@ -20,3 +20,17 @@ export function newHeap(options: HeapOptions = {}): Promise<Heap> {
 export function snapshot(heap: Heap) {
   return { stats: heap.mem.stats(), blocks: heap.sys.getallocatedblocks(), count: heap.mem.count, check: heap.mem.check() };
 }
+
+/** A heap with automatic collection off and nothing to collect: the collector tests' start. */
+export async function gcHeap(options: HeapOptions = {}): Promise<Heap> {
+  const h = await newHeap(options);
+  h.gc.disable();
+  h.gc.collect();
+  return h;
+}
+
+/** Allocated blocks with the free lists emptied: what live objects use (a leak raises it). */
+export function liveBlocks(h: Heap): number {
+  h.sys.clearFreelists();
+  return h.sys.getallocatedblocks();
+}

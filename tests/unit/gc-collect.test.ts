@@ -9,15 +9,9 @@
 // get_count()[0] after a collection is a small number, where pyheap's is exactly 0.
 import { describe, expect, it } from "vitest";
 import type { Heap, Ref } from "../../src/node.js";
-import { newHeap } from "../helpers.js";
+import { gcHeap } from "../helpers.js";
 
 /** A heap with automatic collection off and nothing pending, as test_gc.py's setUpModule. */
-async function gcHeap(): Promise<Heap> {
-  const h = await newHeap();
-  h.gc.disable();
-  h.gc.collect();
-  return h;
-}
 
 /** Is r among gc.get_objects(generation)? (The returned handles are released.) */
 function inGeneration(h: Heap, generation: number | null, r: Ref): boolean {

@@ -5,7 +5,7 @@
 // heap's invariants hold and every block is back (free lists emptied).
 import { describe, expect, it } from "vitest";
 import type { Heap, Ref } from "../../src/node.js";
-import { newHeap } from "../helpers.js";
+import { gcHeap, liveBlocks } from "../helpers.js";
 
 const N = 1_000_000;
 
@@ -19,18 +19,7 @@ function attrJS(obj: Ref, name: string): unknown {
   }
 }
 
-async function gcHeap(): Promise<Heap> {
-  const h = await newHeap();
-  h.gc.disable();
-  h.gc.collect();
-  return h;
-}
 
-/** Allocated blocks with the free lists emptied: what live objects use. */
-function blocks(h: Heap): number {
-  h.sys.clearFreelists();
-  return h.sys.getallocatedblocks();
-}
 
 /** Links n new objects made by make() with link(prev, next); returns the first and the last handle. */
 function chain(n: number, make: () => Ref, link: (prev: Ref, next: Ref) => void): [Ref, Ref] {
@@ -49,7 +38,7 @@ describe("a million objects in one cycle", () => {
   it("a 1,000,000-long ring of slotted instances", async () => {
     const h = await gcHeap();
     const S = h.defineClass("S", { slots: ["next"] });
-    const base = blocks(h);
+    const base = liveBlocks(h);
     const [first, last] = chain(N, () => S.new(), (p, n) => p.setattr("next", n));
     last.setattr("next", first);
     first.release();
@@ -58,25 +47,25 @@ describe("a million objects in one cycle", () => {
     expect(h.gc.collect()).toBe(N);
     expect(h.gc.getStats()[2].collected).toBe(N);
     expect(h.mem.check()).toBe(0);
-    expect(blocks(h)).toBe(base);
+    expect(liveBlocks(h)).toBe(base);
     expect(h.gc.getObjects()).toEqual([]);
   });
 
   it("a 1,000,000-deep nesting of lists whose innermost holds the outermost", async () => {
     const h = await gcHeap();
-    const base = blocks(h);
+    const base = liveBlocks(h);
     const [outer, inner] = chain(N, () => h.list(), (p, n) => p.append(n));
     inner.append(outer);
     outer.release();
     inner.release();
     expect(h.gc.collect()).toBe(N);
     expect(h.mem.check()).toBe(0);
-    expect(blocks(h)).toBe(base);
+    expect(liveBlocks(h)).toBe(base);
   });
 
   it("a 1,000,000-deep nesting of tuples closed by a list", async () => {
     const h = await gcHeap();
-    const base = blocks(h);
+    const base = liveBlocks(h);
     const l = h.list();
     let t = h.tuple([l]);
     for (let i = 1; i < N; i++) {
@@ -89,12 +78,12 @@ describe("a million objects in one cycle", () => {
     l.release();
     expect(h.gc.collect()).toBe(N + 1);
     expect(h.mem.check()).toBe(0);
-    expect(blocks(h)).toBe(base);
+    expect(liveBlocks(h)).toBe(base);
   });
 
   it("a 200,000-long ring of dicts built with automatic collection on: spread over the generations, found by a full one", async () => {
     const h = await gcHeap();
-    const base = blocks(h);
+    const base = liveBlocks(h);
     const n = 200_000;
     const full: number[] = [];
     h.gc.callbacks.push((phase, info) => { if (phase === "stop" && info.generation === 2) full.push(info.collected); });
@@ -116,7 +105,7 @@ describe("a million objects in one cycle", () => {
     keep.forEach((k) => k.release());
     expect(h.gc.collect()).toBe(0);
     expect(h.mem.check()).toBe(0);
-    expect(blocks(h)).toBe(base);
+    expect(liveBlocks(h)).toBe(base);
   }, 60_000);
 });
 
@@ -125,7 +114,7 @@ describe("deep but reachable: move_unreachable's worst case", () => {
     // young = [l0, l1, ..., lN] with l(i+1) = [l(i)]: every list but the last is tentatively
     // unreachable, then moved back one at a time as the scan reaches it from the outside
     const h = await gcHeap();
-    const base = blocks(h);
+    const base = liveBlocks(h);
     let l = h.list();
     for (let i = 1; i < N; i++) {
       const next = h.list([l]);
@@ -143,7 +132,7 @@ describe("deep but reachable: move_unreachable's worst case", () => {
     l.release(); // a million-deep teardown, without recursion
     expect(h.gc.getObjects()).toEqual([]);
     expect(h.mem.check()).toBe(0);
-    expect(blocks(h)).toBe(base);
+    expect(liveBlocks(h)).toBe(base);
   });
 });
 
@@ -153,7 +142,7 @@ describe("deep uncollectable and finalized garbage", () => {
     const calls: number[] = [];
     const L = h.defineClass("L", { slots: ["x"], legacyDel: (self) => { calls.push(self.id); } });
     expect(h.gc.garbage.length).toBe(0); // made now, so that the baseline includes it
-    const base = blocks(h);
+    const base = liveBlocks(h);
     const lid = h.scope(() => {
       const legacy = L.new();
       const [outer, inner] = chain(N, () => h.list(), (p, n) => p.append(n));
@@ -176,7 +165,7 @@ describe("deep uncollectable and finalized garbage", () => {
     expect(calls).toEqual([lid]);
     expect(h.gc.collect()).toBe(0);
     expect(h.mem.check()).toBe(0);
-    expect(blocks(h)).toBe(base);
+    expect(liveBlocks(h)).toBe(base);
   });
 
   it("a 100,000 ring with del hooks: each runs once, in ring order", async () => {
@@ -184,7 +173,7 @@ describe("deep uncollectable and finalized garbage", () => {
     const n = 100_000;
     const order: number[] = [];
     const D = h.defineClass("D", { slots: ["i", "next"], del: (self) => { order.push(attrJS(self, "i") as number); } });
-    const base = blocks(h);
+    const base = liveBlocks(h);
     let i = 0;
     const [first, last] = chain(n, () => D.new({ i: i++ }), (p, nx) => p.setattr("next", nx));
     last.setattr("next", first);
@@ -194,14 +183,14 @@ describe("deep uncollectable and finalized garbage", () => {
     expect(order.length).toBe(n);
     expect(order.every((v, k) => v === k)).toBe(true);
     expect(h.mem.check()).toBe(0);
-    expect(blocks(h)).toBe(base);
+    expect(liveBlocks(h)).toBe(base);
   });
 
   it("DEBUG_SAVEALL over a 1,000,000 ring: all in gc.garbage, freed when it is cleared and the ring broken", async () => {
     const h = await gcHeap();
     const S = h.defineClass("S", { slots: ["next"] });
     expect(h.gc.garbage.length).toBe(0);
-    const base = blocks(h);
+    const base = liveBlocks(h);
     const [first, last] = chain(N, () => S.new(), (p, n) => p.setattr("next", n));
     last.setattr("next", first);
     first.release();
@@ -214,6 +203,6 @@ describe("deep uncollectable and finalized garbage", () => {
     expect(h.gc.collect()).toBe(N);
     h.gc.garbage.clear(); // (its item array shrinks back)
     expect(h.mem.check()).toBe(0);
-    expect(blocks(h)).toBe(base);
+    expect(liveBlocks(h)).toBe(base);
   });
 });

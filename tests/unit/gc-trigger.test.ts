@@ -26,14 +26,8 @@
 // earlier after the first full one; everything else is identical.
 import { describe, expect, it } from "vitest";
 import type { Heap, Ref } from "../../src/node.js";
-import { newHeap } from "../helpers.js";
+import { gcHeap } from "../helpers.js";
 
-async function gcHeap(): Promise<Heap> {
-  const h = await newHeap();
-  h.gc.disable();
-  h.gc.collect();
-  return h;
-}
 
 /** Records (allocation index, generation) at each collection's start. */
 function recorder(h: Heap) {

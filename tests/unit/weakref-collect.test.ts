@@ -10,14 +10,8 @@
 // Expected values are what python3 3.11 printed for the Python in the comments.
 import { describe, expect, it } from "vitest";
 import type { Heap, PyClass, Ref } from "../../src/node.js";
-import { newHeap } from "../helpers.js";
+import { newHeap, gcHeap } from "../helpers.js";
 
-async function weakHeap(): Promise<Heap> {
-  const h = await newHeap();
-  h.gc.disable();
-  h.gc.collect();
-  return h;
-}
 
 /** An attribute's value as JS (the handle getattr makes is released). */
 function attr(obj: Ref, name: string): unknown {
@@ -44,7 +38,7 @@ const inGeneration = (h: Heap, g: number, r: Ref) => {
 
 describe("weakrefs in a collection", () => {
   it("the callback of a live weakref runs before the del hooks; the referent is dead in it", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const log: string[] = [];
     const D = h.defineClass("D", { del: (self) => log.push(`del ${attr(self, "n")}`) });
     const a = D.new({ n: "a" }), b = D.new({ n: "b" });
@@ -65,7 +59,7 @@ describe("weakrefs in a collection", () => {
   it("test_bug1055820b: every weakref to the garbage is cleared before any callback runs", async () => {
     // Cs = [C1055820(0), C1055820(1)]; WRs = [ref(c, callback) for c in Cs]; Cs = None; gc.collect()
     //   -> both callbacks ran, and each saw [wr() for wr in WRs] == [None, None]
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C");
     const ouch: (Ref | null)[][] = [];
     const WRs: Ref[] = [];
@@ -88,7 +82,7 @@ describe("weakrefs in a collection", () => {
   it("a weakref that is garbage itself never calls back (test_callback_in_cycle, test_callback_in_cycle_resurrection)", async () => {
     // c1.c = c2; c2.c = c1; c1.wr = ref(c2, cb); c2.wr = ref(c1, cb); x only c1 holds, with an external weakref
     //   -> gc.collect() == 5 (c1, c2, c1.wr, c2.wr, x); only the external callback runs; a second collect() == 0
-    const h = await weakHeap();
+    const h = await gcHeap();
     const log: string[] = [];
     const C = h.defineClass("C");
     const c1 = C.new(), c2 = C.new(), x = C.new();
@@ -109,7 +103,7 @@ describe("weakrefs in a collection", () => {
   });
 
   it("a garbage weakref whose referent lives is cleared (bpo-38006): no callback, ever", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const log: string[] = [];
     const C = h.defineClass("C");
     const target = C.new();
@@ -128,7 +122,7 @@ describe("weakrefs in a collection", () => {
 
   it("the weakrefs the callbacks free count as collected", async () => {
     // o.s = o; holder = [ref(o, lambda wr: holder.clear())]; del o; gc.collect() -> 2
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C");
     const o = cyclic(C);
     const holder: Ref[] = [];
@@ -143,7 +137,7 @@ describe("weakrefs in a collection", () => {
   it("a weakref in an older generation called back by a young collection moves to the next generation", async () => {
     // z = Z() (Lazarus); w = ref(z, cb); gc.collect(); del z (resurrected: young again); z.s = z; del z
     // gc.collect(0) -> 1; w is in generation 1, no longer in 2
-    const h = await weakHeap();
+    const h = await gcHeap();
     const saved: Ref[] = [];
     const Z = h.defineClass("Z", { del: (self) => { saved.push(self.dup()); } });
     let z = Z.new();
@@ -164,7 +158,7 @@ describe("weakrefs in a collection", () => {
   });
 
   it("resurrection: in a collection the weakrefs are cleared (callbacks first) although del resurrects; by refcount they are not", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const log: string[] = [];
     const saved: Ref[] = [];
     const Z = h.defineClass("Z", { del: (self) => { log.push("del"); saved.push(self.dup()); } });
@@ -199,7 +193,7 @@ describe("weakrefs in a collection", () => {
   });
 
   it("uncollectable (legacyDel) garbage keeps its weakrefs; DEBUG_SAVEALL garbage loses them", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const log: string[] = [];
     const L = h.defineClass("L", { legacyDel: () => log.push("legacyDel") });
     const C = h.defineClass("C");
@@ -235,7 +229,7 @@ describe("callbacks that re-enter the heap", () => {
   it("test_sf_bug_840829: a callback that runs gc.collect() while its referent is being freed", async () => {
     // c = C(); wr = ref(c, lambda ignore: gc.collect()); del c; del wr
     // c1 = C(); c1.i = C(); wr = ref(c1.i, lambda ignore: gc.collect()); c2 = C(); c2.c1 = c1; del c1; del c2
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C");
     const results: number[] = [];
     const c = C.new();
@@ -257,7 +251,7 @@ describe("callbacks that re-enter the heap", () => {
   });
 
   it("a callback in a collection: gc.collect() returns 0; it may allocate, make cycles and weakrefs, release handles", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const log: string[] = [];
     const C = h.defineClass("C");
     const D = h.defineClass("D", { del: () => log.push("del D") });
@@ -284,7 +278,7 @@ describe("callbacks that re-enter the heap", () => {
   });
 
   it("a callback at refcount death may free other objects: their callbacks run nested, in order", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const log: string[] = [];
     const C = h.defineClass("C");
     const a = C.new(), b = C.new();
@@ -350,7 +344,7 @@ describe("deep cases", () => {
   const N = 100_000;
 
   it("a weakref with a callback to each of 100,000 objects in a ring, collected at once: every callback runs", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C", { slots: ["next", "__weakref__"] });
     let calls = 0, dead = 0;
     const cb = (w: Ref) => { calls++; if (w.deref() === null) dead++; };
@@ -376,7 +370,7 @@ describe("deep cases", () => {
   });
 
   it("100,000 objects in a ring each holding its own weakref: garbage weakrefs, no callback", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C", { slots: ["next", "wr", "__weakref__"] });
     let calls = 0;
     const first = C.new();
@@ -399,7 +393,7 @@ describe("deep cases", () => {
   });
 
   it("100,000 weakrefs to one object: callbacks newest first at its death", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const o = h.defineClass("C").new();
     const order: number[] = [];
     const refs: Ref[] = [];
@@ -415,7 +409,7 @@ describe("deep cases", () => {
   });
 
   it("a chain of 100,000 objects freed by refcount: each one's callback, head to tail, no recursion", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C", { slots: ["next", "i", "__weakref__"] });
     const order: number[] = [];
     const refs: Ref[] = [];

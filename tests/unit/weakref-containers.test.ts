@@ -7,20 +7,9 @@
 // Expected values are what python3 3.11 printed (`class C: pass`, gc disabled).
 import { describe, expect, it } from "vitest";
 import { PyTypeError, type Heap, type PyClass, type Ref } from "../../src/node.js";
-import { newHeap } from "../helpers.js";
+import { gcHeap, liveBlocks } from "../helpers.js";
 
-async function weakHeap(): Promise<Heap> {
-  const h = await newHeap();
-  h.gc.disable();
-  h.gc.collect();
-  return h;
-}
 
-/** Allocated blocks with the free lists emptied (the figure a leak would raise). */
-function blocks(h: Heap): number {
-  h.sys.clearFreelists();
-  return h.sys.getallocatedblocks();
-}
 
 const js = (refs: Ref[]) => {
   const out = refs.map((r) => r.toJS());
@@ -37,7 +26,7 @@ function cyclic(C: PyClass): Ref {
 
 describe("WeakValueDictionary", () => {
   it("maps keys to objects it does not keep alive: entries go when the values die by refcount", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C");
     const d = h.weakref.WeakValueDictionary();
     const v1 = C.new({ n: 1 }), v2 = C.new({ n: 2 });
@@ -64,7 +53,7 @@ describe("WeakValueDictionary", () => {
 
   it("cyclic values: entries stay until the collection, whose callbacks remove them (their weakrefs count as collected)", async () => {
     // d['c'] = c (c.s = c); del c -> len(d) == 1; gc.collect() == 2 (c and its KeyedRef); len(d) == 0
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C");
     const d = h.weakref.WeakValueDictionary();
     const c = cyclic(C);
@@ -80,7 +69,7 @@ describe("WeakValueDictionary", () => {
 
   it("holds its keys as CPython does (the dict's key and the KeyedRef's): 3 references with the caller's", async () => {
     // k = C(); v = C(); d[k] = v -> getrefcount(k) - 1 == 3, getrefcount(v) - 1 == 1; d[k] = v again -> 3
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C");
     const d = h.weakref.WeakValueDictionary();
     const k = C.new(), v = C.new(), v2 = C.new();
@@ -105,24 +94,24 @@ describe("WeakValueDictionary", () => {
   });
 
   it("values that refuse weak references: PyTypeError, nothing changes; keys must be hashable", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const d = h.weakref.WeakValueDictionary();
     const l = h.list();
     const o = h.defineClass("C").new();
     h.weakref.ref(o).release(); // (the engine's table of weakref lists is made on first use)
-    const before = blocks(h);
+    const before = liveBlocks(h);
     expect(() => d.set("k", l)).toThrow("cannot create weak reference to 'list' object");
     expect(() => d.set(l, o)).toThrow("unhashable type: 'list'");
     expect(d.length).toBe(0);
     expect(h.sys.getrefcount(l)).toBe(1);
     expect(h.weakref.getweakrefcount(o)).toBe(0);
-    expect(blocks(h)).toBe(before);
+    expect(liveBlocks(h)).toBe(before);
     [l, o].forEach((r) => r.release());
     d.release();
   });
 
   it("items() gives live entries only; clear(); release() is idempotent; a dead value after release() calls nothing", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C");
     const d = h.weakref.WeakValueDictionary();
     const a = C.new({ n: 1 }), b = cyclic(C);
@@ -144,7 +133,7 @@ describe("WeakValueDictionary", () => {
 
 describe("WeakKeyDictionary", () => {
   it("entries go when their keys die (by refcount, and cyclic ones in a collection); the values die with them", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const log: string[] = [];
     const C = h.defineClass("C");
     const V = h.defineClass("V", { del: () => log.push("value del") });
@@ -173,7 +162,7 @@ describe("WeakKeyDictionary", () => {
 
   it("equal keys share an entry (the first key stays); it goes when that key dies", async () => {
     // a = frozenset([1]); b = frozenset([1]); wk[a] = 1; wk[b] = 2 -> len 1, wk[a] == 2, the key is a; del a -> len 0
-    const h = await weakHeap();
+    const h = await gcHeap();
     const d = h.weakref.WeakKeyDictionary();
     const a = h.frozenset([1]), b = h.frozenset([1]);
     d.set(a, 1);
@@ -193,7 +182,7 @@ describe("WeakKeyDictionary", () => {
 
   it("keys that refuse weak references: set/get/delete raise PyTypeError, has() is false", async () => {
     // wk[[]] = 1 -> TypeError: cannot create weak reference to 'list' object; [] in wk -> False; 5 in wk -> False
-    const h = await weakHeap();
+    const h = await gcHeap();
     const d = h.weakref.WeakKeyDictionary();
     const l = h.list();
     expect(() => d.set(l, 1)).toThrow(PyTypeError);
@@ -213,7 +202,7 @@ describe("WeakKeyDictionary", () => {
   });
 
   it("delete, clear, items", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C");
     const d = h.weakref.WeakKeyDictionary();
     const a = C.new({ n: 1 }), b = C.new({ n: 2 });
@@ -234,7 +223,7 @@ describe("WeakKeyDictionary", () => {
 
 describe("WeakSet", () => {
   it("members go when they die; add() twice keeps one; discard; has", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C");
     const s = h.weakref.WeakSet();
     const a = C.new({ n: 1 }), b = cyclic(C), fs = h.frozenset([1, 2]);
@@ -266,7 +255,7 @@ describe("WeakSet", () => {
 
   it("objects refusing weak references: add raises, has is false; unhashable ones raise", async () => {
     // ws.add({1}) -> TypeError: unhashable type: 'set'; {1} in ws -> the same; [] in ws -> False
-    const h = await weakHeap();
+    const h = await gcHeap();
     const s = h.weakref.WeakSet();
     const l = h.list(), st = h.set([1]);
     expect(() => s.add(l)).toThrow("cannot create weak reference to 'list' object");
@@ -283,7 +272,7 @@ describe("WeakSet", () => {
 
 describe("no leaks", () => {
   it("handles, references and blocks are back where they were once containers and objects are gone", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C");
     const round = () => {
       const wv = h.weakref.WeakValueDictionary(), wk = h.weakref.WeakKeyDictionary(), ws = h.weakref.WeakSet();
@@ -309,15 +298,15 @@ describe("no leaks", () => {
       h.gc.collect();
     };
     round(); // warm-up: attribute names, the host's tables
-    const before = blocks(h);
+    const before = liveBlocks(h);
     round();
     round();
-    expect(blocks(h)).toBe(before);
+    expect(liveBlocks(h)).toBe(before);
     expect(h.mem.check()).toBe(0);
   });
 
   it("weakrefs, proxies and finalizers: blocks back to the baseline", async () => {
-    const h = await weakHeap();
+    const h = await gcHeap();
     const C = h.defineClass("C");
     const round = () => {
       const keep: Ref[] = [];
@@ -333,8 +322,8 @@ describe("no leaks", () => {
       h.gc.collect();
     };
     round();
-    const before = blocks(h);
+    const before = liveBlocks(h);
     round();
-    expect(blocks(h)).toBe(before);
+    expect(liveBlocks(h)).toBe(before);
   });
 });

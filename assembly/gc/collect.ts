@@ -43,8 +43,7 @@ import { floatClearFreeList } from "../object/numbers";
 import { tupleClearFreeLists, listClearFreeList } from "../object/sequences";
 import { dictClearFreeList } from "../object/dict";
 import {
-  NEXT_MASK_UNREACHABLE, gcNext, setNext, setPrev, isCollecting, clearCollecting, isFinalized, getRefs,
-  resetRefs, listInit, listIsEmpty, listAppend, listRemove, listMove, listMerge, listSize,
+  NEXT_MASK_UNREACHABLE, gcNext, setNext, setPrev, clearCollecting, isFinalized, getRefs, resetRefs, listInit, listIsEmpty, listAppend, listMove, listMerge, listSize,
 } from "./lists";
 import { handleWeakrefs } from "./weakref";
 import {
@@ -489,4 +488,3 @@ export function gcGetReferents(list: usize, o: usize): bool {
   return !visitFailed;
 }
 
-export { isCollecting };

@@ -15,7 +15,7 @@ import {
   TYPE_TUPLE, TYPE_LIST, TYPE_DICT, TYPE_STR, TYPE_WEAKREF, TYPE_PROXY, TYPE_SET, TYPE_FROZENSET, TYPE_MEMORYVIEW, TF_SLOTS, TF_GC,
   GC_HEAD, typeId, flagsOf, slotsOf, isGC,
 } from "../object/header";
-import { seqSize, listItems, listClear } from "../object/sequences";
+import { seqSize, listItems, listClear, listAppend as pyListAppend } from "../object/sequences";
 import { dictKeys, keysNentries, entryAt, dictClear } from "../object/dict";
 import { setTable, setMask, setClear } from "../object/set";
 import { memoryviewRelease } from "../object/buffers";
@@ -23,10 +23,8 @@ import { decref } from "../object/refcount";
 import { clearWeakref } from "./weakref";
 import { objFree } from "../alloc/obmalloc";
 import {
-  NEXT_MASK_UNREACHABLE, gcNext, gcPrev, setNext, setPrev, isCollecting, clearCollecting, getRefs,
-  setRefs, listAppend, listMove,
+  NEXT_MASK_UNREACHABLE, gcPrev, setPrev, isCollecting, clearCollecting, getRefs, setRefs, listAppend, listMove,
 } from "./lists";
-import { listAppend as pyListAppend } from "../object/sequences";
 
 export const VISIT_DECREF: i32 = 0;     // subtract_refs
 export const VISIT_REACHABLE: i32 = 1;  // move_unreachable (arg: the young list)
@@ -205,4 +203,3 @@ export function clearObject(o: usize): void {
   }
 }
 
-export { gcNext, setNext };

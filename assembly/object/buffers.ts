@@ -99,23 +99,27 @@ export function memoryviewNew(base: usize): usize {
   return o;
 }
 
-/** Ends the export (the base's exports count) without dropping the base reference. */
-export function memoryviewUnexport(o: usize): usize {
+/**
+ * Ends the export (the base's exports count) and marks the view released, keeping
+ * the reference to the base; false if it was released already. (Deallocation drops
+ * the base afterwards as the view's child.)
+ */
+export function memoryviewEndExport(o: usize): bool {
   const flags = load<u32>(o, 20);
-  if (flags & MV_RELEASED) return 0;
+  if (flags & MV_RELEASED) return false;
   store<u32>(o, flags | MV_RELEASED, 20);
   const base = load<u32>(o, 8);
-  store<u32>(o, 0, 8);
   if (typeId(base) == TYPE_BYTEARRAY) store<u32>(base, baExports(base) - 1, 20);
-  return base;
+  return true;
 }
 
-/** memoryview.release(): ends the export and drops the reference to the base. */
+/** memoryview.release(): ends the export and drops the reference to the base at once. */
 export function memoryviewRelease(o: usize): void {
-  const base = memoryviewUnexport(o);
-  if (base) decref(base);
+  if (!memoryviewEndExport(o)) return;
+  const base = load<u32>(o, 8);
+  store<u32>(o, 0, 8);
+  decref(base);
 }
 
 export function memoryviewFinish(o: usize): void { freeGCObject(o); }
 
-export { ERR_MEMORY };

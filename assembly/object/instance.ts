@@ -20,8 +20,7 @@
 // instance: in a collection the instance and its attributes are one object.
 
 import {
-  FIRST_CLASS, TF_SLOTS, newGCObject, freeGCObject, track, fail, flagsOf, slotsOf, typeId,
-  ERR_KEY, ERR_MEMORY, ERR_INDEX, GC_HEAD, defineType,
+  TF_SLOTS, newGCObject, freeGCObject, track, fail, flagsOf, slotsOf, typeId, ERR_KEY, ERR_MEMORY, GC_HEAD, defineType,
 } from "./header";
 import { objMalloc, objRealloc, objFree } from "../alloc/obmalloc";
 import { incref, decref } from "./refcount";
@@ -166,4 +165,3 @@ export function instFinish(o: usize): void {
   freeGCObject(o);
 }
 
-export { FIRST_CLASS, ERR_INDEX };

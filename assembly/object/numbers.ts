@@ -21,7 +21,7 @@
 // Ints -5..256 are preallocated immortal singletons, as in CPython.
 
 import {
-  TYPE_INT, TYPE_BOOL, TYPE_FLOAT, newObject, freeObject, immortal, fail, ERR_MEMORY, staticAlloc,
+  TYPE_INT, TYPE_BOOL, TYPE_FLOAT, newObject, freeObject, immortal, staticAlloc,
 } from "./header";
 
 

@@ -34,7 +34,7 @@ import { strDealloc, strSize } from "./strings";
 import { seqSize, listItems, listAllocated, tupleFinish, listFinish } from "./sequences";
 import { dictKeys, keysNentries, entryAt, dictFinish, dictSizeof } from "./dict";
 import { setTable, setMask, setFinish, setSizeof } from "./set";
-import { bytearrayDealloc, memoryviewFinish, MV_RELEASED, baExports } from "./buffers";
+import { bytearrayDealloc, memoryviewFinish, memoryviewEndExport } from "./buffers";
 import { instFinish, instSizeof } from "./instance";
 import { clearWeakrefsOnDeath, weakrefFinish } from "../gc/weakref";
 
@@ -82,7 +82,7 @@ export function deallocate(o: usize): void {
         cur = 0; // resurrected by its hook: it lives on
       } else if (f & TF_GC) {
         untrack(cur);
-        if (t == TYPE_MEMORYVIEW) endExport(cur);
+        if (t == TYPE_MEMORYVIEW) memoryviewEndExport(cur);
         store<u32>(cur - GC_HEAD, top);
         store<u32>(cur - GC_HEAD, 0, 4);
         top = cur;
@@ -151,14 +151,6 @@ function finalize(o: usize, f: u32): bool {
     if (rc) return false;
   }
   return true;
-}
-
-function endExport(o: usize): void {
-  const flags = load<u32>(o, 20);
-  if (flags & MV_RELEASED) return;
-  store<u32>(o, flags | MV_RELEASED, 20);
-  const base = load<u32>(o, 8);
-  if (typeId(base) == TYPE_BYTEARRAY) store<u32>(base, baExports(base) - 1, 20);
 }
 
 function freeLeaf(o: usize, t: u32): void {

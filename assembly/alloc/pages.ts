@@ -7,21 +7,28 @@
 // arena is a free TLSF block that later arenas and large blocks reuse (TLSF coalesces
 // it with its neighbours) before memory grows again.
 //
-// TLSF grows memory itself: it first tries to double it, then to grow by exactly what
-// the request needs, and if both fail it executes `unreachable` (a trap). This file
-// makes that trap impossible under the memory's maximum (= the heap's maxMemory):
+// TLSF grows memory itself when no free block fits: it tries to double it, then to grow
+// by exactly the request, and executes `unreachable` (a trap) when both fail. pyheap
+// never lets it get there: every TLSF call is preceded by reserve(), which makes sure a
+// free block fits, growing memory itself when none does:
 //
 //   reserve(size)  1. asks TLSF's own bitmaps whether a free block fits (tlsfHasFit);
-//                  2. if not, computes the pages TLSF would grow and refuses (returns
+//                  2. if not, computes the pages TLSF would need and refuses (returns
 //                     false -> MemoryError) when they pass the cap;
-//                  3. when doubling would pass the cap, TLSF would fall back to growing
-//                     exactly the request (1 MiB at a time for arenas): instead a large
-//                     step (GROW_STEP_PAGES, or what is left under the cap) is grown at
-//                     once by borrowing and returning one big block.
+//                  3. grows memory (memory.grow, whose failure is a refusal too: a
+//                     browser out of address space) by doubling it, or by a large step
+//                     (GROW_STEP_PAGES, or what is left under the cap) once doubling
+//                     would pass the cap, and gives the new pages to TLSF (adopt).
 //
-// Invariant kept here: every TLSF call made by pyheap is preceded by reserve(), so
-// TLSF only ever grows memory within the cap. After each call, checkGrown() tells the
-// host (import env.on_grow) so it can refresh its views of memory.
+// adopt() extends TLSF's tail: the zero-length used block that ends its memory becomes
+// a used block spanning the new pages, a new tail ends them, and freeing the old tail
+// lists the pages (merged with a free block before them). That is what TLSF's own
+// addMemory does for memory that follows its tail.
+//
+// Invariants kept here: every TLSF call made by pyheap is preceded by reserve(), so TLSF
+// never grows memory and never traps; memory grows only here, within the cap; TLSF's
+// tail block ends memory. After each growth the host is told (import env.on_grow) so it
+// can refresh its views of memory.
 
 import { ROOT } from "rt/tlsf";
 import { BLOCK_OVERHEAD, BLOCK_MAXSIZE } from "rt/common";
@@ -46,6 +53,9 @@ const TLSF_HL_START: usize = 96;
 const TLSF_FL_COUNT: u32 = 23;
 const TLSF_ROOT_SIZE: usize = TLSF_HL_START + TLSF_FL_COUNT * 16 * 4 + 4;
 const TLSF_TAGS: usize = 3;
+const TLSF_LEFTFREE: usize = 2;
+/** Where the root keeps its tail block (HL_END). */
+const TLSF_TAIL: usize = TLSF_ROOT_SIZE - 4;
 
 let capPages: i32 = 65536;
 let lastPages: i32 = 0;
@@ -107,8 +117,9 @@ function pagesToGrow(payload: usize): i32 {
 }
 
 /**
- * Makes sure TLSF can serve `size` bytes without a failing memory.grow.
- * Returns false when that would pass the cap: the caller reports MemoryError.
+ * Makes sure TLSF can serve `size` bytes without growing memory itself.
+ * Returns false when memory cannot grow enough (the cap, or a refused grow): the
+ * caller reports MemoryError, and nothing has changed.
  */
 export function reserve(size: usize): bool {
   if (size > MAX_REQUEST) return false;
@@ -118,17 +129,26 @@ export function reserve(size: usize): bool {
   const cur = memory.size();
   const room = capPages - cur;
   if (need > room) return false;
-  if (max(cur, need) > room) {
-    // Doubling will be refused; TLSF would grow by `need` pages only. Grow a large
-    // step instead, by borrowing one block sized to make TLSF grow ~step pages.
-    const step = min(room, max(need, GROW_STEP_PAGES));
-    if (step > need) {
-      let borrow = (<usize>step << 16) - 4 * BLOCK_OVERHEAD;
-      while (pagesToGrow(tlsfPayload(borrow)) > step) borrow -= borrow >> 5;
-      heap.free(heap.alloc(borrow));
-      checkGrown();
-    }
-  }
+  // double, as TLSF would; past the point where doubling would pass the cap, a large step
+  const grow = max(cur, need) <= room ? max(cur, need) : min(room, max(need, GROW_STEP_PAGES));
+  if (!adopt(grow) && (grow == need || !adopt(need))) return false;
+  checkGrown();
+  return tlsfHasFit(payload);
+}
+
+/** Grows memory by `pages` and gives them to TLSF (see the header); false if refused. */
+function adopt(pages: i32): bool {
+  const before = memory.size();
+  if (memory.grow(pages) < 0) return false;
+  const root = changetype<usize>(ROOT);
+  const tail = load<usize>(root + TLSF_TAIL);
+  const end = <usize>(before + pages) << 16;
+  // tail + BLOCK_OVERHEAD == before << 16: TLSF's memory ends at the end of memory
+  store<usize>(tail, (load<usize>(tail) & TLSF_LEFTFREE) | (end - tail - 2 * BLOCK_OVERHEAD));
+  const newTail = end - BLOCK_OVERHEAD;
+  store<usize>(newTail, 0);
+  store<usize>(root + TLSF_TAIL, newTail);
+  heap.free(tail + BLOCK_OVERHEAD);
   return true;
 }
 

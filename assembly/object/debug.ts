@@ -11,6 +11,10 @@
 // In the release build PYHEAP_DEBUG is 0 and all of this compiles away.
 //
 // The set: open addressing over u32 ids, 0 = empty, 1 = deleted, at most half full.
+// Its growth is an allocation like any other: every allocation of an object first
+// reserves room for its registration (debugReserve), and fails with MemoryError,
+// before anything changed, when the registry cannot grow; registering then never
+// allocates, and unregistering never does.
 
 import { pageAlloc, pageFree, PURPOSE_TABLE } from "../alloc/pages";
 
@@ -23,6 +27,9 @@ export const MISUSE_REFCNT: i32 = 3;
 @external("env", "misuse")
 export declare function misuse(kind: i32, id: usize, expected: u32): void;
 
+/** Slots of the first table: room for every immortal object made at start-up. */
+const INITIAL_SLOTS: u32 = 1024;
+
 let table: usize = 0;
 let mask: u32 = 0;
 let used: u32 = 0;
@@ -31,13 +38,14 @@ let fill: u32 = 0;
 // @ts-ignore: decorator
 @inline function slotHash(o: usize): u32 { return <u32>(o >> 3) * 0x9e3779b1; }
 
-function grow(): void {
-  const old = table, oldSize = old ? mask + 1 : 0;
-  let size: u32 = 1024;
-  while (size < used * 4) size <<= 1;
+/** A table with room for twice the live ids (tombstones dropped); false = no memory. */
+function grow(): bool {
+  let size: u32 = INITIAL_SLOTS;
+  while (size < (used + 1) * 4) size <<= 1;
   const t = pageAlloc(<usize>size << 2, PURPOSE_TABLE);
-  if (!t) unreachable(); // the debug build gives up when it cannot keep its registry
+  if (!t) return false;
   memory.fill(t, 0, <usize>size << 2);
+  const old = table, oldSize = old ? mask + 1 : 0;
   table = t;
   mask = size - 1;
   fill = used;
@@ -46,6 +54,7 @@ function grow(): void {
     if (o > 1) insert(o);
   }
   if (old) pageFree(old, PURPOSE_TABLE);
+  return true;
 }
 
 function insert(o: usize): void {
@@ -54,8 +63,14 @@ function insert(o: usize): void {
   store<u32>(table + (<usize>i << 2), <u32>o);
 }
 
+/** Room for one more registration (growing the table if needed); false = no memory. */
+export function debugReserve(): bool {
+  return (table && (fill + 1) * 2 <= mask + 1) || grow();
+}
+
+/** Records a new live object; debugReserve() made room for it. */
 export function debugRegister(o: usize): void {
-  if (!table || (fill + 1) * 2 > mask + 1) grow();
+  if (!table || (fill + 1) * 2 > mask + 1) unreachable(); // an allocation that did not reserve: an engine bug
   let i = slotHash(o) & mask;
   while (true) {
     const s = load<u32>(table + (<usize>i << 2));
@@ -92,3 +107,7 @@ export function debugLive(o: usize): bool {
 }
 
 export function debugLiveCount(): u32 { return used; }
+
+/** The registry's slots (for walks over every live object): the table and its size. */
+export function debugTable(): usize { return table; }
+export function debugTableSize(): u32 { return table ? mask + 1 : 0; }

@@ -30,7 +30,7 @@
 
 import { objMalloc, objFree } from "../alloc/obmalloc";
 import { pageAlloc, PURPOSE_TABLE } from "../alloc/pages";
-import { debugRegister, debugUnregister } from "./debug";
+import { debugReserve, debugRegister, debugUnregister } from "./debug";
 import { collectAutomatic } from "../gc/collect";
 
 // ---- type ids ---------------------------------------------------------------
@@ -183,10 +183,21 @@ export function defineType(flags: u32, nslots: u32): u32 {
 // ---- allocation -----------------------------------------------------------------
 // Objects come from the object domain (pymalloc for <= 512 bytes). A container's
 // block starts GC_HEAD bytes before the object.
+//
+// A container's allocation has two steps, as CPython's _PyObject_GC_New/_Link: its
+// memory (gcAlloc: nothing else can happen, and a failure changes nothing), then its
+// link (gcLink: counted in count[0], where the allocation that passes threshold 0
+// runs a collection, which runs host code: del hooks, weakref and gc callbacks).
+// Constructors that store arguments take the memory first, then hold the arguments
+// (store them, each incref'd: the references CPython's evaluation stack holds during
+// the call), then link: host code run by the collection cannot free an argument that
+// is about to be stored. Memory a constructor still needs after its link (a list's
+// items, a dict's table) is taken before the link too when its size is known.
 
 /** A new object with refcnt 1 and the given type, or 0 (ERR_MEMORY). */
 // @ts-ignore: decorator
 @inline export function newObject(type: u32, size: usize): usize {
+  if (PYHEAP_DEBUG && !debugReserve()) return fail(ERR_MEMORY);
   const p = objMalloc(size);
   if (!p) return fail(ERR_MEMORY);
   store<u32>(p, 1);
@@ -206,15 +217,40 @@ export function defineType(flags: u32, nslots: u32): u32 {
   return o;
 }
 
-/** A new container object, GC head zeroed (untracked), refcnt 1; or 0. */
+/**
+ * A container's memory: header set (refcnt 1), GC head zeroed (untracked), not yet
+ * counted; or 0 (ERR_MEMORY). Runs no host code. gcLink() it, or gcFreeUnlinked().
+ */
 // @ts-ignore: decorator
-@inline export function newGCObject(type: u32, size: usize): usize {
+@inline export function gcAlloc(type: u32, size: usize): usize {
+  if (PYHEAP_DEBUG && !debugReserve()) return fail(ERR_MEMORY);
   const p = objMalloc(size + GC_HEAD);
   if (!p) return fail(ERR_MEMORY);
-  const o = gcObjectAt(p, type);
-  // _PyObject_GC_Link: count the allocation; the one that takes count[0] past
-  // threshold 0 runs a collection (CPython 3.11), before the caller tracks o
+  return gcObjectAt(p, type);
+}
+
+/**
+ * _PyObject_GC_Link: counts a container allocation; the one that takes count[0] past
+ * threshold 0 runs a collection (CPython 3.11), before the caller tracks the object.
+ */
+// @ts-ignore: decorator
+@inline export function gcLink(): void {
   if (++gcCount0 > gcTrigger) collectAutomatic();
+}
+
+/** Frees a container that gcAlloc made and nobody linked. */
+// @ts-ignore: decorator
+@inline export function gcFreeUnlinked(o: usize): void {
+  if (PYHEAP_DEBUG) debugUnregister(o);
+  objFree(o - GC_HEAD);
+}
+
+/** A new container object, GC head zeroed (untracked), refcnt 1; or 0. May collect. */
+// @ts-ignore: decorator
+@inline export function newGCObject(type: u32, size: usize): usize {
+  const o = gcAlloc(type, size);
+  if (!o) return 0;
+  gcLink();
   return o;
 }
 
@@ -224,10 +260,9 @@ export function defineType(flags: u32, nslots: u32): u32 {
  * deallocates: it must not contain itself.
  */
 export function newGCObjectOutOfLine(type: u32, size: usize): usize {
-  const p = objMalloc(size + GC_HEAD);
-  if (!p) return fail(ERR_MEMORY);
-  const o = gcObjectAt(p, type);
-  if (++gcCount0 > gcTrigger) collectAutomatic();
+  const o = gcAlloc(type, size);
+  if (!o) return 0;
+  if (++gcCount0 > gcTrigger) collectAutomatic();   // gcLink, written out (not inlined into itself)
   return o;
 }
 
@@ -237,9 +272,8 @@ export function newGCObjectOutOfLine(type: u32, size: usize): usize {
  * not being inlined, it keeps the collector out of the allocation path's inlining.
  */
 export function newGCObjectInCollector(type: u32, size: usize): usize {
-  const p = objMalloc(size + GC_HEAD);
-  if (!p) return fail(ERR_MEMORY);
-  const o = gcObjectAt(p, type);
+  const o = gcAlloc(type, size);
+  if (!o) return 0;
   gcCount0++;
   return o;
 }
@@ -324,6 +358,6 @@ export function noneInit(): bool {
 
 export function immortal(o: usize): usize {
   store<u32>(o, IMMORTAL_REFCNT);
-  if (PYHEAP_DEBUG) debugRegister(o);
+  if (PYHEAP_DEBUG) { if (debugReserve()) debugRegister(o); else unreachable(); } // start-up: the first table has room
   return o;
 }

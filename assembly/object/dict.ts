@@ -28,8 +28,8 @@
 //     True keeps the key 1 (Python's rule).
 
 import {
-  TYPE_DICT, TYPE_TUPLE, newGCObject, freeGCObject, track, isTracked, isGC, typeId, fail,
-  ERR_KEY, ERR_MEMORY, GC_HEAD,
+  TYPE_DICT, TYPE_TUPLE, newGCObject, gcAlloc, gcLink, freeGCObject, track, isTracked, isGC, typeId, fail,
+  ERR_KEY, ERR_MEMORY, GC_HEAD, lastError, lastErrorType,
 } from "./header";
 import { objMalloc, objFree } from "../alloc/obmalloc";
 import { incref, decref } from "./refcount";
@@ -60,19 +60,58 @@ export let dictNumFree: i32 = 0;
 @inline export function keysBytes(size: u32): usize { return 16 + (<usize>size << 2) + <usize>usableFraction(size) * 12; }
 
 export function dictNew(): usize {
-  let d = dictFree;
-  if (d) {
-    dictFree = load<u32>(d);
-    dictNumFree--;
-    store<u32>(d, 1);
-    store<u64>(d - GC_HEAD, 0);
-  } else {
+  let d = dictPop();
+  if (!d) {
     d = newGCObject(TYPE_DICT, 16);
     if (!d) return 0;
   }
   store<i32>(d, 0, 8);
   store<u32>(d, 0, 12);
   return d;
+}
+
+/** A dict from the free list (refcount 1, untracked, not counted: reuse counts nothing), or 0. */
+// @ts-ignore: decorator
+@inline function dictPop(): usize {
+  const d = dictFree;
+  if (d) {
+    dictFree = load<u32>(d);
+    dictNumFree--;
+    store<u32>(d, 1);
+    store<u64>(d - GC_HEAD, 0);
+  }
+  return d;
+}
+
+/**
+ * dict(pairs) of the n (key, value) id pairs at p (2n ids): a new dict, or 0
+ * (unhashable key, memory). Keys and values are held (incref'd) from before the dict's
+ * link, which may run a collection, to the end: host code cannot free one before it
+ * is stored. Later pairs replace earlier values, as d[k] = v in order does.
+ */
+export function dictFrom(p: usize, n: i32): usize {
+  let d = dictPop();
+  const reused = d != 0;
+  if (!d) {
+    d = gcAlloc(TYPE_DICT, 16);
+    if (!d) return 0;
+  }
+  store<i32>(d, 0, 8);
+  store<u32>(d, 0, 12);
+  const m = n << 1;
+  for (let i = 0; i < m; i++) incref(load<u32>(p + (<usize>i << 2)));
+  if (!reused) gcLink();
+  let ok = true;
+  for (let i = 0; i < n && ok; i++) {
+    const e = p + (<usize>i << 3);
+    ok = dictSet(d, load<u32>(e), load<u32>(e, 4)) != 0;
+  }
+  // the error outlives the drops below (which may run host code that calls the engine)
+  const err = lastError, errType = lastErrorType;
+  if (!ok) decref(d);
+  for (let i = 0; i < m; i++) decref(load<u32>(p + (<usize>i << 2)));
+  if (ok) return d;
+  return fail(err, errType);
 }
 
 function newKeys(size: u32): usize {
@@ -85,15 +124,13 @@ function newKeys(size: u32): usize {
   return k;
 }
 
-/** The entry number of key, -1 when absent, -2 on error (ERR_RECURSION). */
-let lastSlot: usize = 0;
+/** The entry number of key, -1 when absent, -2 on error (ERR_RECURSION). Keeps no state. */
 function lookup(k: usize, key: usize, hash: i32): i32 {
   const mask = ksize(k) - 1;
   let perturb = <u32>hash;
   let i = <u32>hash & mask;
   while (true) {
-    lastSlot = k + 16 + (<usize>i << 2);
-    const ix = load<i32>(lastSlot);
+    const ix = load<i32>(k + 16 + (<usize>i << 2));
     if (ix == DKIX_EMPTY) return -1;
     if (ix >= 0) {
       const e = entryAt(k, ix);
@@ -105,6 +142,19 @@ function lookup(k: usize, key: usize, hash: i32): i32 {
         if (c) return ix;
       }
     }
+    perturb >>= 5;
+    i = (i * 5 + perturb + 1) & mask;
+  }
+}
+
+/** The index slot holding entry ix, whose key has this hash (lookdict_index: compares nothing). */
+function indexSlot(k: usize, hash: i32, ix: i32): usize {
+  const mask = ksize(k) - 1;
+  let perturb = <u32>hash;
+  let i = <u32>hash & mask;
+  while (true) {
+    const slot = k + 16 + (<usize>i << 2);
+    if (load<i32>(slot) == ix) return slot;
     perturb >>= 5;
     i = (i * 5 + perturb + 1) & mask;
   }
@@ -155,9 +205,8 @@ function resize(d: usize, minSize: u32): bool {
 
 /** d[key] = value: 1, or 0 with the error set (unhashable key, memory). */
 export function dictSet(d: usize, key: usize, value: usize): i32 {
-  const h64 = hashOf(key);
-  if (h64 == -1) return 0;
-  const hash = <i32>h64;
+  const hash = hashOf(key);
+  if (hash == -1) return 0;
   let k = dictKeys(d);
   if (k) {
     const ix = lookup(k, key, hash);
@@ -193,25 +242,25 @@ export function dictSet(d: usize, key: usize, value: usize): i32 {
 
 /** Borrowed d[key]; 0 when absent (error ERR_NONE) or on error (unhashable...). */
 export function dictGet(d: usize, key: usize): usize {
-  const h64 = hashOf(key);
-  if (h64 == -1) return 0;
+  const hash = hashOf(key);
+  if (hash == -1) return 0;
   const k = dictKeys(d);
   if (!k) return 0;
-  const ix = lookup(k, key, <i32>h64);
+  const ix = lookup(k, key, hash);
   if (ix < 0) return 0;
   return load<u32>(entryAt(k, ix), 8);
 }
 
 /** del d[key]: 1, or 0 with ERR_KEY / unhashable. Old key and value dropped after. */
 export function dictDel(d: usize, key: usize): i32 {
-  const h64 = hashOf(key);
-  if (h64 == -1) return 0;
+  const hash = hashOf(key);
+  if (hash == -1) return 0;
   const k = dictKeys(d);
   if (!k) { fail(ERR_KEY); return 0; }
-  const ix = lookup(k, key, <i32>h64);
+  const ix = lookup(k, key, hash);
   if (ix == -2) return 0;
   if (ix < 0) { fail(ERR_KEY); return 0; }
-  store<i32>(lastSlot, DKIX_DUMMY);
+  store<i32>(indexSlot(k, load<i32>(entryAt(k, ix)), ix), DKIX_DUMMY);
   const e = entryAt(k, ix);
   const oldKey = load<u32>(e, 4), oldValue = load<u32>(e, 8);
   store<u32>(e, 0, 4);

@@ -5,7 +5,10 @@
 // instances) and PyObject_RichCompare(..., Py_EQ) as dicts and sets use it
 // (identity first, then the type's equality).
 //
-// Hashes are 64-bit here and truncated to 32 bits in the tables; -1 means error.
+// Hashes are CPython's of a 32-bit build (Py_hash_t is 32 bits, as in CPython's wasm32
+// builds): the numeric hash mod 2**31 - 1 (object/numbers.ts), the 32-bit xxHash of
+// tuples, frozenset_hash with 32-bit arithmetic; dict and set tables keep them whole.
+// -1 means error.
 // Tuples and frozensets nest, so hashing and comparing them recurses; the depth is
 // limited to MAX_DEPTH (CPython raises RecursionError in the same places), so no
 // input can overflow the wasm stack.
@@ -14,15 +17,18 @@ import {
   TYPE_NONE, TYPE_BOOL, TYPE_INT, TYPE_FLOAT, TYPE_STR, TYPE_BYTES, TYPE_TUPLE, TYPE_FROZENSET,
   TF_HASHABLE, TF_INSTANCE, typeId, flagsOf, fail, ERR_UNHASHABLE, ERR_RECURSION, TYPE_WEAKREF, ERR_TYPE,
 } from "./header";
-import { intHash, floatHash, intEqInt, intEqFloat } from "./numbers";
+import { intHash, floatHash, intEqInt, intEqFloat, pointerHash } from "./numbers";
 import { strHash, strEq } from "./strings";
 import { frozensetHash, setUsed, setNext, setEntryKey, setHas } from "./set";
 
 export const MAX_DEPTH: i32 = 1000;
 let depth: i32 = 0;
 
+/** hash(None): constant (CPython 3.12's value; 3.11 hashes None's address). */
+const NONE_HASH: i32 = <i32>0xfca86420;
+
 /** hash(o), or -1 with ERR_UNHASHABLE / ERR_RECURSION. */
-export function hashOf(o: usize): i64 {
+export function hashOf(o: usize): i32 {
   const t = typeId(o);
   switch (t) {
     case TYPE_STR:
@@ -30,7 +36,7 @@ export function hashOf(o: usize): i64 {
     case TYPE_INT:
     case TYPE_BOOL: return intHash(o);
     case TYPE_FLOAT: return floatHash(load<f64>(o, 8), o);
-    case TYPE_NONE: return 0xfca86420;
+    case TYPE_NONE: return NONE_HASH;
     case TYPE_TUPLE: return tupleHash(o);
     case TYPE_FROZENSET: return frozensetHash(o);
     case TYPE_WEAKREF: return weakrefHash(o);
@@ -42,29 +48,23 @@ export function hashOf(o: usize): i64 {
 }
 
 /** weakref_hash: the referent's hash, cached; a weakref first hashed after death fails. */
-function weakrefHash(wr: usize): i64 {
+function weakrefHash(wr: usize): i32 {
   const cached = load<i32>(wr, 24);
   if (cached != -1) return cached;
   const o = <usize>load<u32>(wr, 8);
   if (!o) { fail(ERR_TYPE, TYPE_WEAKREF); return -1; }
   const h = hashOf(o);
   if (h == -1) return -1;
-  store<i32>(wr, <i32>h == -1 ? -2 : <i32>h, 24);
-  return <i32>h == -1 ? -2 : <i64><i32>h;
+  store<i32>(wr, h, 24);
+  return h;
 }
 
-// @ts-ignore: decorator
-@inline function pointerHash(o: usize): i64 {
-  const h = <i64>((o >> 3) | (o << 29)) & 0xffffffff; // rotate the alignment bits away
-  return h == -1 ? -2 : h;
-}
+// Python's tuple hash (xxHash-based, 3.8+), with the 32-bit lane constants.
+const XXPRIME_1: u32 = 2654435761;
+const XXPRIME_2: u32 = 2246822519;
+const XXPRIME_5: u32 = 374761393;
 
-// Python's tuple hash (xxHash-based, 3.8+).
-const XXPRIME_1: u64 = 11400714785074694791;
-const XXPRIME_2: u64 = 14029467366897019727;
-const XXPRIME_5: u64 = 2870177450012600261;
-
-function tupleHash(o: usize): i64 {
+function tupleHash(o: usize): i32 {
   if (depth >= MAX_DEPTH) { fail(ERR_RECURSION); return -1; }
   depth++;
   const n = load<i32>(o, 8);
@@ -72,13 +72,13 @@ function tupleHash(o: usize): i64 {
   for (let i = 0; i < n; i++) {
     const h = hashOf(load<u32>(o + 12 + (<usize>i << 2)));
     if (h == -1) { depth--; return -1; }
-    acc += <u64>h * XXPRIME_2;
-    acc = (acc << 31) | (acc >> 33);
+    acc += <u32>h * XXPRIME_2;
+    acc = rotl<u32>(acc, 13);
     acc *= XXPRIME_1;
   }
   depth--;
-  acc += <u64>n ^ (XXPRIME_5 ^ 3527539);
-  return acc == <u64>-1 ? 1546275796 : <i64>acc;
+  acc += <u32>n ^ (XXPRIME_5 ^ 3527539);
+  return acc == <u32>-1 ? 1546275796 : <i32>acc;
 }
 
 // @ts-ignore: decorator

@@ -4,8 +4,11 @@
 // _PY_NSMALLNEGINTS/_PY_NSMALLPOSINTS, long_hash), Objects/boolobject.c,
 // Objects/floatobject.c (the float free list, float_hash), and Python/pyhash.c
 // (_Py_HashDouble). Hashes follow the documented rule for numeric types (Python's
-// "Hashing of numeric types"): hash(x) = x mod P with P = 2**61 - 1, so that equal
-// numbers of different types (1, 1.0, True) are the same dict key.
+// "Hashing of numeric types") with the parameters of CPython's 32-bit builds (its
+// wasm32 builds among them): Py_hash_t is 32 bits and hash(x) = x mod P with
+// P = 2**31 - 1, so that equal numbers of different types (1, 1.0, True) are the same
+// dict key. The tables keep these 32-bit hashes whole: ints that differ only above
+// bit 31 (i << 32) spread over the table as they do in a 32-bit CPython.
 //
 //   int / bool        float
 //   +--------+        +--------+
@@ -168,38 +171,49 @@ export function floatClearFreeList(): void {
   floatNumFree = 0;
 }
 
-// ---- hashing (Python's numeric hash) -------------------------------------------------
-const HASH_BITS: u64 = 61;
-const HASH_MODULUS: u64 = (1 << 61) - 1;
-export const HASH_INF: i64 = 314159;
+// ---- hashing (Python's numeric hash, 32-bit parameters) -------------------------------
+const HASH_BITS: u32 = 31;
+/** _PyHASH_MODULUS of a 32-bit build: 2**31 - 1, a Mersenne prime. */
+const HASH_MODULUS: u32 = 0x7fffffff;
+export const HASH_INF: i32 = 314159;
 
-/** (x * 2**k) mod P for 0 <= x < P, 0 <= k < 61: a rotation of the 61-bit word. */
+/** (x * 2**k) mod P for 0 <= x < P, 0 <= k < 31: a rotation of the 31-bit word (2**31 = 1 mod P). */
 // @ts-ignore: decorator
-@inline function rot61(x: u64, k: u64): u64 {
+@inline function rot31(x: u32, k: u32): u32 {
   return k == 0 ? x : ((x << k) & HASH_MODULUS) | (x >> (HASH_BITS - k));
 }
 
+/** x mod P for any x < 2**62 (2**31 = 1 mod P: fold the high bits onto the low ones). */
 // @ts-ignore: decorator
-@inline function finish(h: u64, negative: bool): i64 {
-  let r = negative ? -<i64>h : <i64>h;
+@inline function modP(x: u64): u32 {
+  x = (x & HASH_MODULUS) + (x >> HASH_BITS);
+  x = (x & HASH_MODULUS) + (x >> HASH_BITS);
+  return <u32>(x >= HASH_MODULUS ? x - HASH_MODULUS : x);
+}
+
+// @ts-ignore: decorator
+@inline function finish(h: u32, negative: bool): i32 {
+  const r = negative ? -<i32>h : <i32>h;
   return r == -1 ? -2 : r;
 }
 
-export function intHash(o: usize): i64 {
+/** hash(int): |x| mod P with x's sign (-1 becomes -2, the error value). */
+export function intHash(o: usize): i32 {
   const n = load<i32>(o, 8);
   const neg = n < 0;
   let i = neg ? -n : n;
-  let h: u64 = 0;
+  let h: u32 = 0;
   while (i > 0) {
     i--;
-    h = rot61(h, 32) + <u64>load<u32>(o + 12 + (<usize>i << 2));
-    if (h >= HASH_MODULUS) h -= HASH_MODULUS;
+    // h * 2**32 + digit, with 2**32 = 2 mod P
+    h = modP((<u64>h << 1) + <u64>load<u32>(o + 12 + (<usize>i << 2)));
   }
   return finish(h, neg);
 }
 
-export function floatHash(x: f64, o: usize): i64 {
-  if (isNaN(x)) return <i64>(o >> 3);   // NaNs hash by identity (3.10+)
+/** hash(float): the same value as the int or fraction it equals, mod P. */
+export function floatHash(x: f64, o: usize): i32 {
+  if (isNaN(x)) return pointerHash(o);   // NaNs hash by identity (3.10+)
   if (!isFinite(x)) return x > 0 ? HASH_INF : -HASH_INF;
   if (x == 0) return 0;
   const bits = reinterpret<u64>(x);
@@ -209,10 +223,17 @@ export function floatHash(x: f64, o: usize): i64 {
   let exp: i32;
   if (e == 0) exp = -1074;                 // subnormal: mant * 2**-1074
   else { mant |= 0x10000000000000; exp = e - 1075; }
-  // value = mant * 2**exp, mant < 2**53 < P; 2**61 = 1 (mod P) so 2**exp = 2**(exp mod 61)
-  let k = exp % 61;
-  if (k < 0) k += 61;
-  return finish(rot61(mant, <u64>k), neg);
+  // value = mant * 2**exp; 2**31 = 1 (mod P), so 2**exp = 2**(exp mod 31)
+  let k = exp % <i32>HASH_BITS;
+  if (k < 0) k += <i32>HASH_BITS;
+  return finish(rot31(modP(mant), <u32>k), neg);
+}
+
+/** _Py_HashPointer: the address with its alignment bits rotated away. */
+// @ts-ignore: decorator
+@inline export function pointerHash(o: usize): i32 {
+  const h = <i32>((<u32>o >> 3) | (<u32>o << 29));
+  return h == -1 ? -2 : h;
 }
 
 // ---- equality between numbers --------------------------------------------------------

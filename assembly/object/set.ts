@@ -17,9 +17,15 @@
 //
 // An empty set has no table (mask == 0, table == 0); the first add makes 8 slots.
 // Invariants: used = live keys; fill = live + dummies; fill * 5 < mask * 3.
+//
+// Re-entrancy: comparing keys can compare frozensets, which looks keys up in *other*
+// sets (frozensetEq -> setHas -> lookup). So a lookup keeps everything in locals and
+// returns what it found; where to insert is found by a second probe that compares
+// nothing (insertSlot), after the comparisons are over.
 
 import {
-  TYPE_SET, TYPE_FROZENSET, newGCObject, freeGCObject, track, fail, ERR_MEMORY, GC_HEAD,
+  TYPE_SET, TYPE_FROZENSET, newGCObject, gcAlloc, gcLink, freeGCObject, track, fail, ERR_MEMORY, GC_HEAD,
+  lastError, lastErrorType,
 } from "./header";
 import { objMalloc, objFree } from "../alloc/obmalloc";
 import { incref, decref } from "./refcount";
@@ -39,20 +45,23 @@ const DUMMY: u32 = 1;
 export function setNew(frozen: bool): usize {
   const s = newGCObject(frozen ? TYPE_FROZENSET : TYPE_SET, 28);
   if (!s) return 0;
+  initSet(s);
+  track(s);
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function initSet(s: usize): void {
   store<i32>(s, 0, 8);
   store<u32>(s, 0, 12);
   store<u32>(s, 0, 16);
   store<u32>(s, 0, 20);
   store<i32>(s, -1, 24);
-  track(s);
-  return s;
 }
 
-/** The entry holding key, 0 when absent, 1 on error. `insertAt` = where to insert. */
-let insertAt: usize = 0;
+/** The entry holding key, 0 when absent, 1 on error (ERR_RECURSION). Keeps no state. */
 function lookup(s: usize, key: usize, hash: i32): usize {
   const t = setTable(s);
-  insertAt = 0;
   if (!t) return 0;
   const mask = setMask(s);
   let perturb = <u32>hash;
@@ -60,14 +69,30 @@ function lookup(s: usize, key: usize, hash: i32): usize {
   while (true) {
     const e = t + (<usize>i << 3);
     const k = load<u32>(e, 4);
-    if (k == 0) { if (!insertAt) insertAt = e; return 0; }
-    if (k == DUMMY) { if (!insertAt) insertAt = e; }
-    else if (k == <u32>key) return e;
-    else if (load<i32>(e) == hash) {
+    if (k == 0) return 0;
+    if (k == <u32>key) return e;
+    if (k != DUMMY && load<i32>(e) == hash) {
       const c = objEq(k, key);
       if (c < 0) return 1;
       if (c) return e;
     }
+    perturb >>= 5;
+    i = (i * 5 + perturb + 1) & mask;
+  }
+}
+
+/**
+ * Where a key of this hash that lookup() did not find goes: the first dummy or empty
+ * entry of its probe sequence (set_add_entry's freeslot, else the empty entry that
+ * ended the search). Compares nothing. The set has a table.
+ */
+function insertSlot(s: usize, hash: i32): usize {
+  const t = setTable(s), mask = setMask(s);
+  let perturb = <u32>hash;
+  let i = <u32>hash & mask;
+  while (true) {
+    const e = t + (<usize>i << 3);
+    if (load<u32>(e, 4) <= DUMMY) return e;
     perturb >>= 5;
     i = (i * 5 + perturb + 1) & mask;
   }
@@ -101,22 +126,21 @@ function resize(s: usize, minUsed: u32): bool {
 
 /** set.add: 1 added, 2 already there, 0 on error (unhashable, memory). */
 export function setAdd(s: usize, key: usize): i32 {
-  const h64 = hashOf(key);
-  if (h64 == -1) return 0;
-  const hash = <i32>h64;
-  let e = lookup(s, key, hash);
-  if (e == 1) return 0;
-  if (e) return 2;
+  const hash = hashOf(key);
+  if (hash == -1) return 0;
+  const found = lookup(s, key, hash);
+  if (found == 1) return 0;
+  if (found) return 2;
   const used = <u32>setUsed(s);
+  let e = setTable(s) ? insertSlot(s, hash) : 0;
   // set_add_entry grows when filling an unused slot (not a dummy) makes fill * 5 >= mask * 3,
   // to used * 4 (used * 2 past 50,000) with used counting the new key; growing before the
   // insert instead of after it gives the same table
-  if (!setTable(s) || (load<u32>(insertAt, 4) == 0 && (setFill(s) + 1) * 5 >= setMask(s) * 3)) {
+  if (!e || (load<u32>(e, 4) == 0 && (setFill(s) + 1) * 5 >= setMask(s) * 3)) {
     const n = used + 1;
     if (!resize(s, n > 50000 ? n * 2 : n * 4)) { fail(ERR_MEMORY); return 0; }
-    lookup(s, key, hash);
+    e = insertSlot(s, hash);
   }
-  e = insertAt;
   if (load<u32>(e, 4) == 0) store<u32>(s, setFill(s) + 1, 12);
   incref(key);
   store<i32>(e, hash);
@@ -125,19 +149,41 @@ export function setAdd(s: usize, key: usize): i32 {
   return 1;
 }
 
+/**
+ * set(items) / frozenset(items) of the n ids at p: a new set, or 0 (unhashable item,
+ * memory). The items are held (incref'd) from before the set's link, which may run a
+ * collection, to the end: host code cannot free one before it is added.
+ */
+export function setFrom(p: usize, n: i32, frozen: bool): usize {
+  const s = gcAlloc(frozen ? TYPE_FROZENSET : TYPE_SET, 28);
+  if (!s) return 0;
+  initSet(s);
+  for (let i = 0; i < n; i++) incref(load<u32>(p + (<usize>i << 2)));
+  gcLink();
+  track(s);
+  let ok = true;
+  for (let i = 0; i < n && ok; i++) ok = setAdd(s, load<u32>(p + (<usize>i << 2))) != 0;
+  // the error outlives the drops below (which may run host code that calls the engine)
+  const err = lastError, errType = lastErrorType;
+  if (!ok) decref(s);
+  for (let i = 0; i < n; i++) decref(load<u32>(p + (<usize>i << 2)));
+  if (ok) return s;
+  return fail(err, errType);
+}
+
 /** key in s: 1, 0, or -1 on error. */
 export function setHas(s: usize, key: usize): i32 {
-  const h64 = hashOf(key);
-  if (h64 == -1) return -1;
-  const e = lookup(s, key, <i32>h64);
+  const hash = hashOf(key);
+  if (hash == -1) return -1;
+  const e = lookup(s, key, hash);
   return e == 1 ? -1 : e ? 1 : 0;
 }
 
 /** set.discard: 1 removed, 2 absent, 0 on error. The key is dropped after. */
 export function setDiscard(s: usize, key: usize): i32 {
-  const h64 = hashOf(key);
-  if (h64 == -1) return 0;
-  const e = lookup(s, key, <i32>h64);
+  const hash = hashOf(key);
+  if (hash == -1) return 0;
+  const e = lookup(s, key, hash);
   if (e == 1) return 0;
   if (!e) return 2;
   const old = load<u32>(e, 4);
@@ -172,25 +218,30 @@ export function setNext(s: usize, pos: i32): i32 {
 
 export function setEntryKey(s: usize, i: i32): usize { return load<u32>(setTable(s) + (<usize>i << 3), 4); }
 
-/** frozenset's hash: an order-independent mix of the element hashes, cached. */
-export function frozensetHash(s: usize): i64 {
-  let h = load<i32>(s, 24);
-  if (h != -1) return h;
-  let acc: u64 = 0;
+/** _shuffle_bits: spreads the bits of an element's hash (32-bit arithmetic). */
+// @ts-ignore: decorator
+@inline function shuffleBits(h: u32): u32 { return ((h ^ 89869747) ^ (h << 16)) * 3644798167; }
+
+/**
+ * frozenset_hash, cached: an order-independent mix of the elements' hashes (the xor of
+ * their shuffled bits), the number of elements, and a final dispersal; 32-bit as in a
+ * 32-bit CPython.
+ */
+export function frozensetHash(s: usize): i32 {
+  let cached = load<i32>(s, 24);
+  if (cached != -1) return cached;
+  let h: u32 = 0;
   const t = setTable(s), size = t ? setMask(s) + 1 : 0;
   for (let j: u32 = 0; j < size; j++) {
     const e = t + (<usize>j << 3);
-    if (load<u32>(e, 4) <= DUMMY) continue;
-    let x = <u64><u32>load<i32>(e);
-    x = (x ^ (x << 16) ^ 89869747) * 3644798167;   // spread the bits of each hash
-    acc ^= x;
+    if (load<u32>(e, 4) > DUMMY) h ^= shuffleBits(load<u32>(e));
   }
-  acc ^= (<u64>setUsed(s) + 1) * 1927868237;
-  acc = acc * 69069 + 907133923;
-  h = <i32>(acc ^ (acc >> 32));
-  if (h == -1) h = 590923713;
-  store<i32>(s, h, 24);
-  return h;
+  h ^= (<u32>setUsed(s) + 1) * 1927868237;
+  h ^= (h >> 11) ^ (h >> 25);
+  h = h * 69069 + 907133923;
+  if (h == <u32>-1) h = 590923713;
+  store<i32>(s, <i32>h, 24);
+  return <i32>h;
 }
 
 export function setFinish(s: usize): void {

@@ -14,14 +14,14 @@
 // The empty str and the empty bytes are immortal singletons. Interning is mortal
 // (CPython 3.11's sys.intern): the intern table holds no reference, and a dying
 // interned string removes itself. Immortal interned strings (attribute names) are
-// made by strInternImmortal and never die.
+// made so by strImmortalize, once a use of theirs succeeded, and never die.
 //
 // The hash of a str/bytes is a 64-bit FNV-1a over the bytes (Python randomizes
 // str hashes per process, so no program can depend on their values).
 
 import {
   TYPE_STR, TYPE_BYTES, OF_HASHED, OF_INTERNED, newObject, freeObject, immortal, typeId,
-  isImmortal, IMMORTAL_REFCNT, staticAlloc,
+  isImmortal, IMMORTAL_REFCNT, staticAlloc, fail, ERR_MEMORY,
 } from "./header";
 import { objMalloc, objFree } from "../alloc/obmalloc";
 import { decref } from "./refcount";
@@ -58,9 +58,9 @@ export function strAlloc(type: u32, len: u32): usize {
   return o;
 }
 
-export function strHash(o: usize): i64 {
+export function strHash(o: usize): i32 {
   const t = load<u32>(o, 4);
-  if (t & OF_HASHED) return <i64>load<i32>(o, 12);
+  if (t & OF_HASHED) return load<i32>(o, 12);
   let h: u64 = 0xcbf29ce484222325;
   const p = o + 16, n = <usize>load<u32>(o, 8);
   for (let i: usize = 0; i < n; i++) {
@@ -138,8 +138,8 @@ function internGrow(): bool {
 
 /**
  * sys.intern: steals a reference to o, returns a new reference to the interned
- * string equal to o (o itself when it is the first), or 0 on memory exhaustion
- * (o untouched and still owned by the caller).
+ * string equal to o (o itself when it is the first), or 0 with ERR_MEMORY (o
+ * untouched and still owned by the caller).
  */
 export function strIntern(o: usize): usize {
   if (load<u32>(o, 4) & OF_INTERNED) return o;
@@ -151,7 +151,7 @@ export function strIntern(o: usize): usize {
     return found;
   }
   if (isImmortal(o)) return o; // the empty str: immortal, never in the table
-  if ((!internTable || (internFill + 1) * 3 >= (internMask + 1) * 2) && !internGrow()) return 0;
+  if ((!internTable || (internFill + 1) * 3 >= (internMask + 1) * 2) && !internGrow()) return fail(ERR_MEMORY);
   const slot = internInsertSlot(h);
   if (load<u32>(slot) == 0) internFill++;
   store<u32>(slot, o);
@@ -160,11 +160,13 @@ export function strIntern(o: usize): usize {
   return o;
 }
 
-/** Interns o and makes the result immortal (attribute names). */
-export function strInternImmortal(o: usize): usize {
-  const r = strIntern(o);
-  if (r) store<u32>(r, IMMORTAL_REFCNT);
-  return r;
+/**
+ * Makes the interned string o immortal (an attribute name the host caches), absorbing
+ * every reference to it. The host interns a new name mortally and calls this only once
+ * the attribute operation that needed the name succeeded: a failed one leaves nothing.
+ */
+export function strImmortalize(o: usize): void {
+  if (load<u32>(o, 4) & OF_INTERNED) store<u32>(o, IMMORTAL_REFCNT);
 }
 
 function internRemove(o: usize): void {
@@ -175,7 +177,17 @@ function internRemove(o: usize): void {
     const slot = internTable + (<usize>i << 2);
     const s = load<u32>(slot);
     if (s == 0) return;
-    if (s == <u32>o) { store<u32>(slot, 1); internUsed--; return; }
+    if (s == <u32>o) {
+      store<u32>(slot, 1);
+      if (--internUsed == 0) {
+        // the last interned string died: the table goes (a heap's blocks return to what they were)
+        objFree(internTable);
+        internTable = 0;
+        internMask = 0;
+        internFill = 0;
+      }
+      return;
+    }
     perturb >>= 5;
     i = (i * 5 + 1 + perturb) & internMask;
   }

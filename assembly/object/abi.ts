@@ -10,19 +10,20 @@ import {
 } from "./header";
 import * as H from "./header";
 import { TRUE_OBJ, FALSE_OBJ, intFromI32, intFromI64, intFromF64, intFromDigits, floatNew, floatNumFree, floatClearFreeList } from "./numbers";
-import { strAlloc, strIntern, strInternImmortal, internCount, EMPTY_STR, EMPTY_BYTES } from "./strings";
+import { strAlloc, strIntern, strImmortalize, internCount, EMPTY_STR, EMPTY_BYTES } from "./strings";
 import {
   tupleNew, tupleGet, EMPTY_TUPLE, listNew, listAppend, listGet, listSet, listInsert, listPop,
-  listDelete, listClear, tupleFreeCount, tupleClearFreeLists, listNumFree, listClearFreeList,
+  listDelete, listClear, tupleFreeCount, tupleClearFreeLists, listNumFree, listClearFreeList, tupleFrom,
+  listFrom, listExtend, seqSize,
 } from "./sequences";
 import {
   dictNew, dictSet, dictGet, dictDel, dictClear, dictNext, dictEntryKey, dictEntryValue, dictNumFree,
-  dictClearFreeList,
+  dictClearFreeList, dictFrom, dictUsed,
 } from "./dict";
-import { setNew, setAdd, setHas, setDiscard, setClear, setNext, setEntryKey } from "./set";
+import { setNew, setAdd, setHas, setDiscard, setClear, setNext, setEntryKey, setFrom, setUsed } from "./set";
 import { bytearrayNew, bytearrayResize, memoryviewNew, memoryviewRelease } from "./buffers";
 import {
-  classDefine, instNew, instNew2, slotGet, slotSet, slotDel, attrGet, attrSet, attrDel, attrCount,
+  classDefine, instNew, instNew2, instNewWith, slotGet, slotSet, slotDel, attrGet, attrSet, attrDel, attrCount,
   attrName, attrValue,
 } from "./instance";
 import { incref, decref, sizeOf, deallocations } from "./refcount";
@@ -56,6 +57,20 @@ import { debugLive, debugLiveCount, misuse, MISUSE_DEAD, MISUSE_TYPE, MISUSE_REF
     if (cls < FIRST_CLASS || cls >= ntypes || (slotted2 && ((flagsOf(cls) & TF_SLOTS) == 0 || slotsOf(cls) < 2))) misuse(MISUSE_TYPE, cls, FIRST_CLASS);
   }
 }
+// @ts-ignore: decorator
+@inline function liveAll(p: usize, n: i32): void {
+  if (PYHEAP_DEBUG) for (let i = 0; i < n; i++) live(load<u32>(p + (<usize>i << 2)));
+}
+
+/**
+ * Where the host writes the ids of a call that takes many (tuple_from, list_from,
+ * set_from, dict_from, list_extend, inst_new_with, gc_get_referrers, gc_get_referents):
+ * SCRATCH_WORDS words of static memory. The host uses a block of its own for a longer
+ * vector or a nested call.
+ */
+export const SCRATCH_WORDS: i32 = 1024;
+export const SCRATCH: usize = memory.data(SCRATCH_WORDS * 4, 8);
+
 /** Live objects the debug build knows of (0 in release builds). */
 export function debug_live_count(): u32 { return PYHEAP_DEBUG ? debugLiveCount() : 0; }
 /** Is o a live object? (debug builds; release builds answer true) */
@@ -90,6 +105,15 @@ export function obj_type(o: usize): u32 {
   live(o);
   return typeId(o);
 }
+/** len() of a tuple, list, dict, set or frozenset; -1 for other types. */
+export function obj_len(o: usize): i32 {
+  live(o);
+  const t = typeId(o);
+  if (t == TYPE_TUPLE || t == TYPE_LIST) return seqSize(o);
+  if (t == TYPE_DICT) return dictUsed(o);
+  if (t == TYPE_SET || t == TYPE_FROZENSET) return setUsed(o);
+  return -1;
+}
 export function obj_sizeof(o: usize): usize {
   live(o);
   return sizeOf(o);
@@ -102,8 +126,8 @@ export function obj_is_tracked(o: usize): bool {
   live(o);
   return isGC(o) && isTracked(o);
 }
-/** hash(o) (64-bit); -1 = error (unhashable). */
-export function obj_hash(o: usize): i64 {
+/** hash(o) (a 32-bit build's Py_hash_t); -1 = error (unhashable). */
+export function obj_hash(o: usize): i32 {
   live(o);
   return hashOf(o);
 }
@@ -128,9 +152,10 @@ export function str_intern(o: usize): usize {
   isa(o, TYPE_STR);
   return strIntern(o);
 }
-export function str_intern_immortal(o: usize): usize {
+/** Makes the interned str o immortal (the host's cached attribute names); o must be interned. */
+export function str_immortalize(o: usize): void {
   isa(o, TYPE_STR);
-  return strInternImmortal(o);
+  strImmortalize(o);
 }
 export function intern_count(): u32 { return internCount(); }
 
@@ -156,12 +181,27 @@ export function tuple_init(t: usize, i: i32, v: usize): void {
   isa(t, TYPE_TUPLE); live(v);
   incref(v); store<u32>(t + 12 + (<usize>i << 2), v);
 }
+/** A new tuple of the n ids at p (held through the allocation). */
+export function tuple_from(p: usize, n: i32): usize {
+  liveAll(p, n);
+  return tupleFrom(p, n);
+}
 /** Borrowed. */
 export function tuple_get(t: usize, i: i32): usize {
   isa(t, TYPE_TUPLE);
   return tupleGet(t, i);
 }
 export function list_new(capacity: i32): usize { return listNew(capacity); }
+/** A new list of the n ids at p (held through the allocation). */
+export function list_from(p: usize, n: i32): usize {
+  liveAll(p, n);
+  return listFrom(p, n);
+}
+/** list.extend with the n ids at p: 1, or 0 (no memory; nothing changed). */
+export function list_extend(l: usize, p: usize, n: i32): i32 {
+  isa(l, TYPE_LIST); liveAll(p, n);
+  return listExtend(l, p, n);
+}
 export function list_append(l: usize, v: usize): i32 {
   isa(l, TYPE_LIST); live(v);
   return listAppend(l, v);
@@ -195,6 +235,11 @@ export function list_clear(l: usize): void {
 
 // ---- dict ----
 export function dict_new(): usize { return dictNew(); }
+/** A new dict of the n (key, value) pairs at p (2n ids, held through the allocation). */
+export function dict_from(p: usize, n: i32): usize {
+  liveAll(p, n << 1);
+  return dictFrom(p, n);
+}
 export function dict_set(d: usize, k: usize, v: usize): i32 {
   isa(d, TYPE_DICT); live(k); live(v);
   return dictSet(d, k, v);
@@ -221,6 +266,11 @@ export function dict_value_at(d: usize, pos: i32): usize { return dictEntryValue
 
 // ---- set / frozenset ----
 export function set_new(frozen: bool): usize { return setNew(frozen); }
+/** A new set (frozen 0) or frozenset of the n ids at p (held through the allocation). */
+export function set_from(p: usize, n: i32, frozen: bool): usize {
+  liveAll(p, n);
+  return setFrom(p, n, frozen);
+}
 /** 1 added, 2 present, 0 error. */
 export function set_add(s: usize, k: usize): i32 {
   isSet(s); live(k);   // frozensets are built with set_add too
@@ -251,6 +301,23 @@ export function class_count(): u32 { return ntypes; }
 export function inst_new(cls: u32): usize {
   isClass(cls, false);
   return instNew(cls);
+}
+/**
+ * An instance with n attributes: values at p, then n keys (slot indices for a slotted
+ * class, interned attribute names otherwise).
+ */
+export function inst_new_with(cls: u32, p: usize, n: i32): usize {
+  if (PYHEAP_DEBUG) {
+    if (cls < FIRST_CLASS || cls >= ntypes) misuse(MISUSE_TYPE, cls, FIRST_CLASS);
+    liveAll(p, n);
+    const slotted = (flagsOf(cls) & TF_SLOTS) != 0;
+    for (let i = 0; i < n; i++) {
+      const k = load<u32>(p + (<usize>(n + i) << 2));
+      if (slotted) { if (k >= slotsOf(cls)) misuse(MISUSE_TYPE, k, FIRST_CLASS); }
+      else isa(k, TYPE_STR);
+    }
+  }
+  return instNewWith(cls, p, n);
 }
 export function inst_new2(cls: u32, a: usize, b: usize): usize {
   isClass(cls, true); live(a); live(b);

@@ -20,7 +20,7 @@
 // Releasing a view drops its reference to the base (and the export) at once.
 
 import {
-  TYPE_BYTEARRAY, TYPE_BYTES, TYPE_MEMORYVIEW, newObject, freeObject, newGCObject, freeGCObject,
+  TYPE_BYTEARRAY, TYPE_BYTES, TYPE_MEMORYVIEW, newObject, freeObject, gcAlloc, gcLink, freeGCObject,
   track, fail, typeId, ERR_MEMORY, ERR_BUFFER, ERR_TYPE,
 } from "./header";
 import { objMalloc, objRealloc, objFree } from "../alloc/obmalloc";
@@ -77,11 +77,15 @@ export function bytearrayDealloc(o: usize): void {
   freeObject(o);
 }
 
-/** A tracked memoryview of a bytes or bytearray, or 0 (ERR_TYPE / ERR_MEMORY). */
+/**
+ * A tracked memoryview of a bytes or bytearray, or 0 (ERR_TYPE / ERR_MEMORY). The view
+ * holds its base and exports it before its link (which may collect): host code run by
+ * the collection can neither free the base nor resize it.
+ */
 export function memoryviewNew(base: usize): usize {
   const t = typeId(base);
   if (t != TYPE_BYTES && t != TYPE_BYTEARRAY) return fail(ERR_TYPE, t);
-  const o = newGCObject(TYPE_MEMORYVIEW, 24);   // base, data, length, flags after the header
+  const o = gcAlloc(TYPE_MEMORYVIEW, 24);   // base, data, length, flags after the header
   if (!o) return 0;
   incref(base);
   store<u32>(o, base, 8);
@@ -95,6 +99,7 @@ export function memoryviewNew(base: usize): usize {
     store<u32>(o, 0, 20);
     store<u32>(base, baExports(base) + 1, 20);
   }
+  gcLink();
   track(o);
   return o;
 }

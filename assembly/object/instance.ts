@@ -11,16 +11,23 @@
 //   | type   |  a class id          | type   |         | count |
 //   | slot0  |  0 = unset           | attrs -+-------> | cap   |
 //   | slot1  |                      | (pad)  |         | name | value |  x cap
-//   +--------+                      +--------+         +-------+
+//   +--------+                      +--------+         | index: u32 x 2cap |  only when cap > ATTR_LINEAR
 //   8 + 8 + 4n: 2 slots = 24 bytes  24 bytes + 8 + 8 per attribute
 //   (CPython: 48)                   (CPython 3.11: 48 + values; 96 with one attribute)
 //
 // Attribute names are immortal interned str objects made by the host, so a lookup
 // compares pointers. The table keeps insertion order, like a dict. It belongs to the
 // instance: in a collection the instance and its attributes are one object.
+//
+// A table of up to ATTR_LINEAR entries is searched linearly (a few pointer compares).
+// A larger one also holds an index, as a dict's: 2 x cap slots of entry number + 1
+// (0 = empty), probed linearly from the name's pointer hash, so that an instance with
+// thousands of attributes finds each in O(1). Deleting an entry shifts the later ones
+// (keeping the order) and rebuilds the index.
 
 import {
-  TF_SLOTS, newGCObject, freeGCObject, track, fail, flagsOf, slotsOf, typeId, ERR_KEY, ERR_MEMORY, GC_HEAD, defineType,
+  TF_SLOTS, newGCObject, gcAlloc, gcLink, freeGCObject, track, fail, flagsOf, slotsOf, typeId, ERR_KEY, ERR_MEMORY,
+  GC_HEAD, defineType,
 } from "./header";
 import { objMalloc, objRealloc, objFree } from "../alloc/obmalloc";
 import { incref, decref } from "./refcount";
@@ -41,16 +48,58 @@ export function instNew(cls: u32): usize {
   return o;
 }
 
-/** The same with the first two slots set (a fast path for VMs and benchmarks; 2+ slots). */
+/**
+ * The same with the first two slots set (a fast path for VMs and benchmarks; 2+ slots).
+ * a and b are stored before the link (which may collect), so host code cannot free them.
+ */
 export function instNew2(cls: u32, a: usize, b: usize): usize {
   const n = <usize>slotsOf(cls);
-  const o = newGCObject(cls, 8 + (n << 2));   // every slot of the class, not only the two set
+  const o = gcAlloc(cls, 8 + (n << 2));   // every slot of the class, not only the two set
   if (!o) return 0;
   incref(a);
   incref(b);
   store<u32>(o, a, 8);
   store<u32>(o, b, 12);
   if (n > 2) memory.fill(o + 16, 0, (n - 2) << 2);
+  gcLink();
+  track(o);
+  return o;
+}
+
+/**
+ * An instance of cls with n attributes set in order: the values are the ids at p, the
+ * keys the n words after them (slot indices for a slotted class, attribute names
+ * otherwise). A new tracked instance, or 0 (ERR_MEMORY, nothing changed). Its memory,
+ * attribute table included, is taken first; then the values are stored (each
+ * incref'd: host code run by the collection the link may start cannot free one).
+ */
+export function instNewWith(cls: u32, p: usize, n: i32): usize {
+  const keys = p + (<usize>n << 2);
+  if (flagsOf(cls) & TF_SLOTS) {
+    const ns = <usize>slotsOf(cls);
+    const size: usize = 8 + ((ns ? ns : 1) << 2);
+    const o = gcAlloc(cls, size);
+    if (!o) return 0;
+    memory.fill(o + 8, 0, size - 8);
+    for (let i = 0; i < n; i++) slotSet(o, load<u32>(keys + (<usize>i << 2)), load<u32>(p + (<usize>i << 2)));
+    gcLink();
+    track(o);
+    return o;
+  }
+  let t: usize = 0;
+  if (n > 0) {
+    let cap: u32 = 2;
+    while (cap < <u32>n) cap <<= 1;
+    t = objMalloc(attrTableBytes(cap));
+    if (!t) return fail(ERR_MEMORY);
+    initTable(t, cap);
+  }
+  const o = gcAlloc(cls, 12);
+  if (!o) { objFree(t); return 0; }
+  store<u32>(o, t, 8);
+  // (room for every name: no attrSet below allocates or fails)
+  for (let i = 0; i < n; i++) attrSet(o, load<u32>(keys + (<usize>i << 2)), load<u32>(p + (<usize>i << 2)));
+  gcLink();
   track(o);
   return o;
 }
@@ -82,16 +131,67 @@ export function slotDel(o: usize, i: u32): i32 {
 }
 
 // ---- attribute tables (classes without slots) ---------------------------------------
+/** Tables of at most this many entries have no index. */
+const ATTR_LINEAR: u32 = 8;
+
 // @ts-ignore: decorator
 @inline function attrs(o: usize): usize { return load<u32>(o, 8); }
+// @ts-ignore: decorator
+@inline function tableCap(t: usize): u32 { return load<u32>(t, 4); }
+// @ts-ignore: decorator
+@inline function entry(t: usize, i: u32): usize { return t + 8 + (<usize>i << 3); }
+// @ts-ignore: decorator
+@inline function indexOf(t: usize, cap: u32): usize { return t + 8 + (<usize>cap << 3); }
+// @ts-ignore: decorator
+@inline function nameSlot(name: usize): u32 { return <u32>(name >> 3) * 0x9e3779b1; }
+
+/** Bytes of a table with room for cap entries (its index included). */
+// @ts-ignore: decorator
+@inline function attrTableBytes(cap: u32): usize {
+  return 8 + (<usize>cap << 3) + (cap > ATTR_LINEAR ? <usize>cap << 3 : 0);
+}
+
+/** An empty table of cap entries (an empty index when it has one). */
+function initTable(t: usize, cap: u32): void {
+  store<u32>(t, 0);
+  store<u32>(t, cap, 4);
+  if (cap > ATTR_LINEAR) memory.fill(indexOf(t, cap), 0, <usize>cap << 3);
+}
+
+/** Lists entry i in the index (the table has one). */
+function indexInsert(t: usize, i: u32): void {
+  const cap = tableCap(t), ix = indexOf(t, cap), m = (cap << 1) - 1;
+  let j = nameSlot(load<u32>(entry(t, i))) & m;
+  while (load<u32>(ix + (<usize>j << 2))) j = (j + 1) & m;
+  store<u32>(ix + (<usize>j << 2), i + 1);
+}
+
+/** Lists every entry again (after a resize or a deletion shifted them). */
+function indexRebuild(t: usize): void {
+  const cap = tableCap(t);
+  memory.fill(indexOf(t, cap), 0, <usize>cap << 3);
+  const n = load<u32>(t);
+  for (let i: u32 = 0; i < n; i++) indexInsert(t, i);
+}
 
 function attrFind(t: usize, name: usize): usize {
-  const n = load<u32>(t);
-  for (let i: u32 = 0; i < n; i++) {
-    const e = t + 8 + (<usize>i << 3);
-    if (load<u32>(e) == <u32>name) return e;
+  const n = load<u32>(t), cap = tableCap(t);
+  if (cap <= ATTR_LINEAR) {
+    for (let i: u32 = 0; i < n; i++) {
+      const e = entry(t, i);
+      if (load<u32>(e) == <u32>name) return e;
+    }
+    return 0;
   }
-  return 0;
+  const ix = indexOf(t, cap), m = (cap << 1) - 1;
+  let j = nameSlot(name) & m;
+  while (true) {
+    const k = load<u32>(ix + (<usize>j << 2));
+    if (!k) return 0;
+    const e = entry(t, k - 1);
+    if (load<u32>(e) == <u32>name) return e;
+    j = (j + 1) & m;
+  }
 }
 
 /** Borrowed o.name, or 0 (ERR_KEY). */
@@ -114,21 +214,23 @@ export function attrSet(o: usize, name: usize, v: usize): i32 {
     return 1;
   }
   const n: u32 = t ? load<u32>(t) : 0;
-  const cap: u32 = t ? load<u32>(t, 4) : 0;
+  const cap: u32 = t ? tableCap(t) : 0;
   if (n == cap) {
     const ncap: u32 = cap ? cap * 2 : 2;
-    const nt = t ? objRealloc(t, 8 + (<usize>ncap << 3)) : objMalloc(8 + (<usize>ncap << 3));
+    const nt = t ? objRealloc(t, attrTableBytes(ncap)) : objMalloc(attrTableBytes(ncap));
     if (!nt) { fail(ERR_MEMORY); return 0; }
     if (!t) store<u32>(nt, 0);
     store<u32>(nt, ncap, 4);
+    if (ncap > ATTR_LINEAR) indexRebuild(nt);
     t = nt;
     store<u32>(o, t, 8);
   }
-  e = t + 8 + (<usize>n << 3);
+  e = entry(t, n);
   incref(v);
   store<u32>(e, name);
   store<u32>(e, v, 4);
   store<u32>(t, n + 1);
+  if (tableCap(t) > ATTR_LINEAR) indexInsert(t, n);
   return 1;
 }
 
@@ -139,9 +241,10 @@ export function attrDel(o: usize, name: usize): i32 {
   if (!e) { fail(ERR_KEY); return 0; }
   const old = load<u32>(e, 4);
   const n = load<u32>(t);
-  const end = t + 8 + (<usize>n << 3);
+  const end = entry(t, n);
   memory.copy(e, e + 8, end - e - 8);
   store<u32>(t, n - 1);
+  if (tableCap(t) > ATTR_LINEAR) indexRebuild(t);
   decref(old);
   return 1;
 }
@@ -154,7 +257,7 @@ export function instSizeof(o: usize): usize {
   const cls = typeId(o);
   if (flagsOf(cls) & TF_SLOTS) { const n: usize = slotsOf(cls); return (GC_HEAD + 8 + ((n ? n : 1) << 2) + 7) & ~7; }
   const t = attrs(o);
-  return GC_HEAD + 16 + (t ? 8 + (<usize>load<u32>(t, 4) << 3) : 0);
+  return GC_HEAD + 16 + (t ? attrTableBytes(tableCap(t)) : 0);
 }
 
 export function instFinish(o: usize): void {

@@ -38,7 +38,12 @@ import { bytearrayDealloc, memoryviewFinish, memoryviewEndExport } from "./buffe
 import { instFinish, instSizeof } from "./instance";
 import { clearWeakrefsOnDeath, weakrefFinish } from "../gc/weakref";
 
-/** Calls a class's del (kind 0) or legacyDel (kind 1) hook with a borrowed reference. */
+/**
+ * Calls a class's hook with a borrowed reference: del at a refcount death (kind 0),
+ * legacyDel (kind 1), del run by the collector's finalize_garbage (kind 2). The host
+ * may postpone a kind 0 or 1 call nested deep in other hooks: it then holds a
+ * reference, which looks like a resurrection here, and drops it after running the hook.
+ */
 // @ts-ignore: decorator
 @external("env", "call_del")
 export declare function hostDel(o: usize, kind: i32): void;

@@ -21,8 +21,8 @@
 // old item is dropped, so a del hook run by that drop sees a consistent list.
 
 import {
-  TYPE_TUPLE, TYPE_LIST, GC_HEAD, newGCObject, newGCObjectInCollector, newGCObjectOutOfLine, freeGCObject, track, immortal, fail,
-  ERR_INDEX, ERR_MEMORY, staticAlloc,
+  TYPE_TUPLE, TYPE_LIST, GC_HEAD, newGCObject, newGCObjectInCollector, newGCObjectOutOfLine, gcAlloc, gcLink,
+  freeGCObject, track, immortal, fail, ERR_INDEX, ERR_MEMORY, staticAlloc,
 } from "./header";
 import { objMalloc, objRealloc, objFree } from "../alloc/obmalloc";
 import { decref, incref } from "./refcount";
@@ -74,6 +74,30 @@ export function tupleNew(n: i32): usize {
     store<i32>(o, n, 8);
   }
   memory.fill(o + 12, 0, <usize>n << 2);
+  track(o);
+  return o;
+}
+
+/**
+ * tuple(items) of the n ids at p: a new tracked tuple, or 0 (ERR_MEMORY). Memory first;
+ * then the items are stored (each incref'd: the tuple holds them while the collection
+ * its link may start runs, as CPython's stack holds them); then the link and tracking.
+ */
+export function tupleFrom(p: usize, n: i32): usize {
+  if (n == 0) return EMPTY_TUPLE;
+  let o: usize = n < TUPLE_MAXSAVESIZE ? tuplePop(n) : 0;
+  const reused = o != 0;   // reuse from a free list counts nothing and collects nothing
+  if (!o) {
+    o = gcAlloc(TYPE_TUPLE, tupleAllocSize(n));
+    if (!o) return 0;
+    store<i32>(o, n, 8);
+  }
+  for (let i = 0; i < n; i++) {
+    const v = load<u32>(p + (<usize>i << 2));
+    incref(v);
+    store<u32>(o + 12 + (<usize>i << 2), v);
+  }
+  if (!reused) gcLink();
   track(o);
   return o;
 }
@@ -140,13 +164,8 @@ export let listNumFree: i32 = 0;
 
 /** A tracked empty list with room for `capacity` items, or 0. */
 export function listNew(capacity: i32): usize {
-  let o = listFree;
-  if (o) {
-    listFree = load<u32>(o);
-    listNumFree--;
-    store<u32>(o, 1);
-    store<u64>(o - GC_HEAD, 0);
-  } else {
+  let o = listFreePop();
+  if (!o) {
     o = newGCObject(TYPE_LIST, 20);
     if (!o) return 0;
   }
@@ -161,6 +180,66 @@ export function listNew(capacity: i32): usize {
   }
   track(o);
   return o;
+}
+
+/** A list from the free list (refcount 1, untracked, not counted), or 0. */
+// @ts-ignore: decorator
+@inline function listFreePop(): usize {
+  const o = listFree;
+  if (o) {
+    listFree = load<u32>(o);
+    listNumFree--;
+    store<u32>(o, 1);
+    store<u64>(o - GC_HEAD, 0);
+  }
+  return o;
+}
+
+/**
+ * [items] of the n ids at p: a new tracked list with allocated == n, or 0 (ERR_MEMORY).
+ * Memory first (the list, its items); then the items are stored (each incref'd, so that
+ * the collection the link may start cannot free one); then the link and tracking.
+ */
+export function listFrom(p: usize, n: i32): usize {
+  let items: usize = 0;
+  if (n > 0) {
+    items = objMalloc(<usize>n << 2);
+    if (!items) return fail(ERR_MEMORY);
+  }
+  let o = listFreePop();
+  const reused = o != 0;
+  if (!o) {
+    o = gcAlloc(TYPE_LIST, 20);
+    if (!o) { objFree(items); return 0; }
+  }
+  for (let i = 0; i < n; i++) {
+    const v = load<u32>(p + (<usize>i << 2));
+    incref(v);
+    store<u32>(items + (<usize>i << 2), v);
+  }
+  store<i32>(o, n, 8);
+  store<u32>(o, items, 12);
+  store<i32>(o, n, 16);
+  if (!reused) gcLink();
+  track(o);
+  return o;
+}
+
+/**
+ * list.extend(items) with the n ids at p: 1, or 0 with ERR_MEMORY (nothing changed).
+ * One resize to the final size, as list_extend does for a list argument; runs no host code.
+ */
+export function listExtend(o: usize, p: usize, n: i32): i32 {
+  if (n <= 0) return 1;
+  const m = seqSize(o);
+  if (!listResize(o, m + n)) { fail(ERR_MEMORY); return 0; }
+  const items = listItems(o);
+  for (let i = 0; i < n; i++) {
+    const v = load<u32>(p + (<usize>i << 2));
+    incref(v);
+    store<u32>(items + (<usize>(m + i) << 2), v);
+  }
+  return 1;
 }
 
 /** An empty tracked list made by the collector (see newGCObjectInCollector). */

@@ -46,11 +46,15 @@ export function gc_is_finalized(o: usize): bool {
 }
 /** New list. */
 export function gc_get_objects(generation: i32): usize { return gcGetObjects(generation); }
-/** New list; targets at p as [n, id0, id1, ...]. */
-export function gc_get_referrers(p: usize): usize { return gcGetReferrers(p); }
-export function gc_get_referents(list: usize, o: usize): bool {
-  live(list); live(o);
-  return gcGetReferents(list, o);
+/** New list of the tracked objects referring to any of the n ids at p; 0 = no memory. */
+export function gc_get_referrers(p: usize, n: i32): usize {
+  if (PYHEAP_DEBUG) for (let i = 0; i < n; i++) live(load<u32>(p + (<usize>i << 2)));
+  return gcGetReferrers(p, n);
+}
+/** New list of what the containers among the n ids at p refer to; 0 = no memory. */
+export function gc_get_referents(p: usize, n: i32): usize {
+  if (PYHEAP_DEBUG) for (let i = 0; i < n; i++) live(load<u32>(p + (<usize>i << 2)));
+  return gcGetReferents(p, n);
 }
 
 // ---- weak references (gc/weakref.ts) ----

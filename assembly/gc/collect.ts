@@ -38,6 +38,8 @@ import {
   TYPE_TUPLE, TYPE_DICT, TYPE_MASK, OF_WEAKREFS, typeId, flagsOf, untrack, isGC, isTracked, fail, ERR_MEMORY,
 } from "../object/header";
 import { incref, decref, hostDel } from "../object/refcount";
+import { objMalloc, objFree } from "../alloc/obmalloc";
+import { targetsAdd } from "./traverse";
 import { listNewInCollector as listNew, listAppend as pyListAppend } from "../object/sequences";
 import { floatClearFreeList } from "../object/numbers";
 import { tupleClearFreeLists, listClearFreeList } from "../object/sequences";
@@ -248,7 +250,7 @@ function finalizeGarbage(collectable: usize): bool {
       store<u32>(g, load<u32>(g, 4) | PREV_FINALIZED, 4);
       ran = true;
       incref(o);
-      hostDel(o, 0);
+      hostDel(o, 2);
       decref(o);   // may free o: it leaves `seen` as it is untracked
     }
   }
@@ -463,28 +465,53 @@ export function gcGetObjects(generation: i32): usize {
   return result;
 }
 
-/** gc.get_referrers: a new list of the tracked objects that refer to any target ([n, ids...] at p). */
-export function gcGetReferrers(p: usize): usize {
+/**
+ * gc.get_referrers(*targets): a new list of the tracked objects that refer to any of the
+ * n ids at p, or 0 (ERR_MEMORY). The targets go into a hash set first, so that each
+ * reference is checked in O(1) however many targets there are.
+ */
+export function gcGetReferrers(p: usize, n: i32): usize {
+  let size: u32 = 8;
+  while (size < <u32>n * 2) size <<= 1;
+  const targets = objMalloc(4 + (<usize>size << 2));
+  if (!targets) return fail(ERR_MEMORY);
+  store<u32>(targets, size - 1);
+  memory.fill(targets + 4, 0, <usize>size << 2);
+  for (let i = 0; i < n; i++) targetsAdd(targets, load<u32>(p + (<usize>i << 2)));
+  const result = listNew();
+  if (result) {
+    for (let i = 0; i < NUM_GENERATIONS; i++) {
+      const h = genHead(i);
+      for (let g = gcNext(h); g != h; g = gcNext(g)) {
+        const o = g + GC_HEAD;
+        if (o == result) continue;
+        resetVisit();
+        traverse(o, VISIT_REFERS, targets);
+        if (visitFound && !pyListAppend(result, o)) {
+          objFree(targets);
+          decref(result);
+          return fail(ERR_MEMORY);
+        }
+      }
+    }
+  }
+  objFree(targets);
+  return result;
+}
+
+/** gc.get_referents(*objs): a new list of what the containers among the n ids at p refer to; 0 = no memory. */
+export function gcGetReferents(p: usize, n: i32): usize {
   const result = listNew();
   if (!result) return 0;
-  for (let i = 0; i < NUM_GENERATIONS; i++) {
-    const h = genHead(i);
-    for (let g = gcNext(h); g != h; g = gcNext(g)) {
-      const o = g + GC_HEAD;
-      if (o == result) continue;
-      resetVisit();
-      traverse(o, VISIT_REFERS, p);
-      if (visitFound && !pyListAppend(result, o)) { decref(result); return fail(ERR_MEMORY); }
+  for (let i = 0; i < n; i++) {
+    const o = <usize>load<u32>(p + (<usize>i << 2));
+    if (!isGC(o)) continue;
+    resetVisit();
+    traverse(o, VISIT_COLLECT, result);
+    if (visitFailed) {
+      decref(result);
+      return fail(ERR_MEMORY);
     }
   }
   return result;
 }
-
-/** gc.get_referents: appends what o refers to (containers only) to list; false = no memory. */
-export function gcGetReferents(list: usize, o: usize): bool {
-  if (!isGC(o)) return true;
-  resetVisit();
-  traverse(o, VISIT_COLLECT, list);
-  return !visitFailed;
-}
-

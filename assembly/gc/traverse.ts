@@ -29,9 +29,34 @@ import {
 export const VISIT_DECREF: i32 = 0;     // subtract_refs
 export const VISIT_REACHABLE: i32 = 1;  // move_unreachable (arg: the young list)
 export const VISIT_MOVE: i32 = 2;       // move_legacy_finalizer_reachable (arg: the finalizers list)
-export const VISIT_REFERS: i32 = 3;     // get_referrers (arg: a set of targets)
+export const VISIT_REFERS: i32 = 3;     // get_referrers (arg: a set of targets, targetsAdd)
 export const VISIT_COLLECT: i32 = 4;    // get_referents (arg: a list object to append to)
 export const VISIT_MAY_TRACK: i32 = 5;  // _PyDict_MaybeUntrack / _PyTuple_MaybeUntrack
+
+// A set of target ids for VISIT_REFERS: [mask][slots...], open addressing, 0 = empty.
+// @ts-ignore: decorator
+@inline function targetSlot(o: usize): u32 { return <u32>(o >> 3) * 0x9e3779b1; }
+export function targetsAdd(set: usize, o: usize): void {
+  const mask = load<u32>(set);
+  let i = targetSlot(o) & mask;
+  while (true) {
+    const k = load<u32>(set + 4 + (<usize>i << 2));
+    if (k == <u32>o) return;
+    if (!k) { store<u32>(set + 4 + (<usize>i << 2), <u32>o); return; }
+    i = (i + 1) & mask;
+  }
+}
+// @ts-ignore: decorator
+@inline function targetsHas(set: usize, o: usize): bool {
+  const mask = load<u32>(set);
+  let i = targetSlot(o) & mask;
+  while (true) {
+    const k = load<u32>(set + 4 + (<usize>i << 2));
+    if (k == <u32>o) return true;
+    if (!k) return false;
+    i = (i + 1) & mask;
+  }
+}
 
 /** Set by VISIT_REFERS (a target was seen), VISIT_MAY_TRACK (a trackable child). */
 export let visitFound: bool = false;
@@ -77,9 +102,7 @@ export function resetVisit(): void { visitFound = false; visitFailed = false; }
       break;
     }
     case VISIT_REFERS: {
-      // arg: [count, id0, id1, ...]
-      const n = load<u32>(arg);
-      for (let i: u32 = 0; i < n; i++) if (load<u32>(arg + 4 + (<usize>i << 2)) == <u32>o) { visitFound = true; break; }
+      if (targetsHas(arg, o)) visitFound = true;
       break;
     }
     case VISIT_COLLECT: {

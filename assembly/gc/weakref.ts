@@ -28,12 +28,13 @@
 // newest first. Callbacks therefore run from the most recently registered to the oldest.
 //
 // Callbacks are host functions: the engine keeps their numbers, calls
-// env.weakref_callback(number, weakref) with the weakref alive (one temporary
-// reference), and env.weakref_forget(number) when the weakref dies.
+// env.weakref_callback(number, weakref, fromCollector) with the weakref alive (one
+// temporary reference; fromCollector 1 in handle_weakrefs, 0 at a referent's refcount
+// death), and env.weakref_forget(number) when the weakref dies.
 
 import {
   TYPE_WEAKREF, TYPE_PROXY, TF_WEAKREF, OF_WEAKREFS, GC_HEAD, newGCObject, freeGCObject, track,
-  typeId, flagsOf, fail, ERR_TYPE, ERR_MEMORY,
+  typeId, flagsOf, fail, ERR_TYPE, ERR_MEMORY, lastError, lastErrorType,
 } from "../object/header";
 import { incref, decref, decrefCall } from "../object/refcount";
 import { objMalloc, objFree } from "../alloc/obmalloc";
@@ -42,7 +43,7 @@ import { gcNext, isCollecting, listInit, listIsEmpty, listMove } from "./lists";
 
 // @ts-ignore: decorator
 @external("env", "weakref_callback")
-declare function hostCallback(callback: u32, wr: usize): void;
+declare function hostCallback(callback: u32, wr: usize, fromCollector: i32): void;
 // @ts-ignore: decorator
 @external("env", "weakref_forget")
 declare function hostForget(callback: u32): void;
@@ -113,7 +114,17 @@ export function listHead(o: usize): usize {
 function setListHead(o: usize, head: usize): bool {
   let e = tableFind(o);
   if (!head) {
-    if (e) { store<u32>(e, 1); store<u32>(e, 0, 4); used--; }
+    if (e) {
+      store<u32>(e, 1);
+      store<u32>(e, 0, 4);
+      if (--used == 0) {
+        // no object has weakrefs any more: the table goes (a heap's blocks return to what they were)
+        objFree(table);
+        table = 0;
+        mask = 0;
+        fill = 0;
+      }
+    }
     store<u32>(o, load<u32>(o, 4) & ~OF_WEAKREFS, 4);
     return true;
   }
@@ -133,54 +144,65 @@ function setListHead(o: usize, head: usize): bool {
 
 // ---- creation ----------------------------------------------------------------------------
 
-// get_basic_refs: the shared callback-less ref and proxy at the head of o's list
-let basicRef: usize = 0;
-let basicProxy: usize = 0;
-function getBasicRefs(o: usize): void {
-  basicRef = 0;
-  basicProxy = 0;
+/**
+ * get_basic_refs: the shared callback-less ref (proxy false) or proxy (proxy true) at
+ * the head of o's list, or 0. (Answers in its result: host code can run between two
+ * calls, and a module-level answer would be overwritten by a nested one.)
+ */
+function basicRefOf(o: usize, proxy: bool): usize {
   let head = listHead(o);
-  if (head && !wrCallback(head)) {
-    if (typeId(head) == TYPE_WEAKREF) {
-      basicRef = head;
-      head = wrNext(head);
-    }
-    if (head && !wrCallback(head) && typeId(head) == TYPE_PROXY) basicProxy = head;
+  if (!head || wrCallback(head)) return 0;
+  if (typeId(head) == TYPE_WEAKREF) {
+    if (!proxy) return head;
+    head = wrNext(head);
   }
+  return proxy && head && !wrCallback(head) && typeId(head) == TYPE_PROXY ? head : 0;
 }
 
 /**
  * weakref.ref(o, callback) (proxy = false) or weakref.proxy(o, callback): a new
  * reference, or 0 (ERR_TYPE: o does not accept weak references; ERR_MEMORY).
+ * o is held during the call (its allocation may run a collection, whose host code may
+ * drop every other reference to o); the last drop may then be this call's own, after
+ * the weakref is in o's list (its callback runs then, as CPython's would).
  */
 export function weakrefNew(o: usize, callback: u32, proxy: bool): usize {
   const t = typeId(o);
   if (!(flagsOf(t) & TF_WEAKREF)) return fail(ERR_TYPE, t);
   if (!callback) {
-    getBasicRefs(o);
-    const basic = proxy ? basicProxy : basicRef;
+    const basic = basicRefOf(o, proxy);
     if (basic) { incref(basic); return basic; }
   }
+  incref(o);
   const wr = newGCObject(proxy ? TYPE_PROXY : TYPE_WEAKREF, 28);
-  if (!wr) return 0;
+  if (!wr) return dropHeld(o);
   store<u32>(wr, <u32>o, 8);
   store<u32>(wr, callback, 12);
   store<u32>(wr, 0, 16);
   store<u32>(wr, 0, 20);
   store<i32>(wr, -1, 24);
   // the allocation may have run a collection that changed o's list: look again
-  getBasicRefs(o);
   let prev: usize = 0;
+  const basicRef = basicRefOf(o, false), basicProxy = basicRefOf(o, true);
   if (!callback) {
     const existing = proxy ? basicProxy : basicRef;
-    if (existing) { freeGCObject(wr); incref(existing); return existing; }
+    if (existing) {
+      freeGCObject(wr);
+      incref(existing);
+      decref(o);
+      return existing;
+    }
     prev = proxy ? basicRef : 0;
   } else {
     prev = basicProxy ? basicProxy : basicRef;
   }
   if (!prev) {
     const head = listHead(o);
-    if (!setListHead(o, wr)) { freeGCObject(wr); return fail(ERR_MEMORY); }
+    if (!setListHead(o, wr)) {
+      freeGCObject(wr);
+      fail(ERR_MEMORY);
+      return dropHeld(o);
+    }
     store<u32>(wr, <u32>head, 20);
     if (head) store<u32>(head, <u32>wr, 16);
   } else {
@@ -191,7 +213,15 @@ export function weakrefNew(o: usize, callback: u32, proxy: bool): usize {
     if (next) store<u32>(next, <u32>wr, 16);
   }
   track(wr);
+  decref(o);
   return wr;
+}
+
+/** Drops the held o and returns 0, keeping the error (the drop may run host code). */
+function dropHeld(o: usize): usize {
+  const err = lastError, errType = lastErrorType;
+  decref(o);
+  return fail(err, errType);
 }
 
 // ---- clearing ------------------------------------------------------------------------------
@@ -200,9 +230,9 @@ export function weakrefNew(o: usize, callback: u32, proxy: bool): usize {
  * handle_callback: calls back with the weakref, which the call holds (as the callback's
  * Python frame holds its argument): a callback may release every other reference to it.
  */
-function callCallback(cb: u32, wr: usize): void {
+function callCallback(cb: u32, wr: usize, fromCollector: i32): void {
   incref(wr);
-  hostCallback(cb, wr);
+  hostCallback(cb, wr, fromCollector);
   decrefCall(wr);
 }
 
@@ -259,7 +289,7 @@ export function clearWeakrefsOnDeath(o: usize): void {
     store<u32>(first, 0, 12);          // wr.__callback__ is None during its call, as in CPython
     clearRef(first);
     if (cb) {
-      callCallback(cb, first);
+      callCallback(cb, first, 0);
       hostForget(cb);
     }
     return;
@@ -287,7 +317,7 @@ export function clearWeakrefsOnDeath(o: usize): void {
     const cb = wrCallback(wr);
     if (!cb) continue;
     store<u32>(wr, 0, 12);             // wr.__callback__ is None during its call, as in CPython
-    callCallback(cb, wr);
+    callCallback(cb, wr, 0);
     hostForget(cb);
   }
   for (let wr = first; wr; ) {
@@ -318,7 +348,7 @@ export function handleWeakrefs(unreachable: usize, wrcb: usize, old: usize): i32
   while (!listIsEmpty(wrcb)) {
     const g = gcNext(wrcb);
     const wr = g + GC_HEAD;
-    callCallback(wrCallback(wr), wr);
+    callCallback(wrCallback(wr), wr, 1);
     decref(wr);
     if (gcNext(wrcb) == g) listMove(g, old);
     else freed++;

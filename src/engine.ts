@@ -2,8 +2,34 @@
  * The wasm engine as the host sees it: its exports, its imports, and cached views
  * of its memory that are refreshed after every grow (env.on_grow), never by reading
  * `memory.buffer` on each access.
+ *
+ * Two guards live here, because every call into and out of the engine passes here:
+ *
+ * - Faults. Every export is called through a guard. An exception that comes out of
+ *   the engine other than a debug-engine misuse report (which is thrown before
+ *   anything changed) means the heap may be half-way through a change: a wasm trap
+ *   (an engine bug, or a dead id given to heap.raw in the release engine), the
+ *   engine's abort, or a JS exception that unwound through wasm frames (a stack
+ *   exhausted at the very call into a hook). The heap is then poisoned: that call and
+ *   every later one throw PyRuntimeError ("the heap may be corrupt"), and no more
+ *   hooks run. Memory exhaustion is never a trap: the engine checks every growth.
+ *
+ * - Hook nesting. Every import that runs host code (del hooks, weakref callbacks, gc
+ *   callbacks, the DEBUG lines) runs inside enter(), which counts how deep such calls
+ *   nest. A hook that releases an object whose hook releases the next... would grow
+ *   the JS stack with the data; past MAX_HOOK_DEPTH nested hooks, the handlers
+ *   postpone a hook (defer()) instead of running it, and the outermost hook, once it
+ *   returns, runs the postponed ones in order (each starts again at depth 1). Below
+ *   that depth the order is CPython's: a hook runs at the moment its object dies.
  */
-import { PyError, PyReferenceError, PyTypeError } from "./errors.js";
+import { PyError, PyReferenceError, PyRuntimeError, PyTypeError } from "./errors.js";
+
+/**
+ * Hooks nested deeper than this are postponed to the end of the outermost one. Each
+ * level costs a few KiB of JS stack (a hook, release(), the engine, the hook's call):
+ * 64 levels stay far below the smallest default stack.
+ */
+export const MAX_HOOK_DEPTH = 64;
 
 export interface EngineExports {
   init(maxPages: number): number;
@@ -50,7 +76,8 @@ export interface ObjectExports {
   obj_sizeof(o: number): number;
   obj_is_gc(o: number): number;
   obj_is_tracked(o: number): number;
-  obj_hash(o: number): bigint;
+  obj_hash(o: number): number;
+  obj_len(o: number): number;
   obj_eq(a: number, b: number): number;
   int_from_i32(v: number): number;
   int_from_i64(v: bigint): number;
@@ -59,7 +86,7 @@ export interface ObjectExports {
   float_new(x: number): number;
   str_alloc(type: number, len: number): number;
   str_intern(o: number): number;
-  str_intern_immortal(o: number): number;
+  str_immortalize(o: number): void;
   intern_count(): number;
   bytearray_new(n: number): number;
   bytearray_resize(o: number, n: number): number;
@@ -68,6 +95,12 @@ export interface ObjectExports {
   tuple_new(n: number): number;
   tuple_init(t: number, i: number, v: number): void;
   tuple_get(t: number, i: number): number;
+  tuple_from(p: number, n: number): number;
+  list_from(p: number, n: number): number;
+  list_extend(l: number, p: number, n: number): number;
+  dict_from(p: number, n: number): number;
+  set_from(p: number, n: number, frozen: number): number;
+  inst_new_with(cls: number, p: number, n: number): number;
   list_new(capacity: number): number;
   list_append(l: number, v: number): number;
   list_get(l: number, i: number): number;
@@ -129,8 +162,8 @@ export interface ObjectExports {
   gc_is_tracked(o: number): number;
   gc_is_finalized(o: number): number;
   gc_get_objects(generation: number): number;
-  gc_get_referrers(p: number): number;
-  gc_get_referents(list: number, o: number): number;
+  gc_get_referrers(p: number, n: number): number;
+  gc_get_referents(p: number, n: number): number;
   weakref_new(o: number, callback: number, proxy: number): number;
   weakref_get(wr: number): number;
   weakref_callback(wr: number): number;
@@ -156,6 +189,9 @@ export interface Layout {
   maxPoolsInArena: number;
   /** Largest block the engine serves (TLSF's largest block). */
   maxRequest: number;
+  /** The engine's scratch area for vector calls, and its size in 32-bit words. */
+  scratch: number;
+  scratchWords: number;
 }
 
 function readLayout(x: WebAssembly.Exports): Layout {
@@ -164,19 +200,65 @@ function readLayout(x: WebAssembly.Exports): Layout {
     alignment: get("ALIGNMENT"), smallRequestThreshold: get("SMALL_REQUEST_THRESHOLD"),
     numSizeClasses: get("NB_SMALL_SIZE_CLASSES"), poolSize: get("POOL_SIZE"), poolOverhead: get("POOL_OVERHEAD"),
     arenaSize: get("ARENA_SIZE"), maxPoolsInArena: get("MAX_POOLS_IN_ARENA"), maxRequest: get("MAX_REQUEST") >>> 0,
+    scratch: get("SCRATCH") >>> 0, scratchWords: get("SCRATCH_WORDS"),
   };
 }
 
+/** The errors the debug engine's misuse reports throw: before any change, so no fault. */
+const misuseReports = new WeakSet<object>();
+
+/** What poisons a heap, and the error its calls throw from then on. */
+interface FaultState {
+  error: PyRuntimeError | undefined;
+}
+
+function faultError(e: unknown): PyRuntimeError {
+  const what = e instanceof WebAssembly.RuntimeError ? `the engine trapped (${e.message})`
+    : e instanceof PyError && e.message.startsWith("pyheap engine aborted") ? e.message
+    : `an exception unwound through the engine (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)})`;
+  const err = new PyRuntimeError(`${what}: the heap may be corrupt, and refuses every further call`);
+  (err as { cause?: unknown }).cause = e;
+  return err;
+}
+
+/**
+ * The exports, each called through a guard that turns a fault into PyRuntimeError and
+ * poisons the heap (see the header). Functions of arity 0..4 get fixed-arity guards, so
+ * that the hot paths make no argument arrays.
+ */
+function guardExports(raw: WebAssembly.Exports, state: FaultState, poison: (e: unknown) => PyRuntimeError): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const fail = (e: unknown): never => {
+    if (misuseReports.has(e as object) && !state.error) throw e;
+    throw state.error ?? poison(e);
+  };
+  for (const [name, v] of Object.entries(raw)) {
+    if (typeof v !== "function") { out[name] = v; continue; }
+    const f = v as (...a: number[]) => unknown;
+    let g: unknown;
+    switch (f.length) {
+      case 0: g = () => { let r; try { r = f(); } catch (e) { fail(e); } if (state.error) throw state.error; return r; }; break;
+      case 1: g = (a: number) => { let r; try { r = f(a); } catch (e) { fail(e); } if (state.error) throw state.error; return r; }; break;
+      case 2: g = (a: number, b: number) => { let r; try { r = f(a, b); } catch (e) { fail(e); } if (state.error) throw state.error; return r; }; break;
+      case 3: g = (a: number, b: number, c: number) => { let r; try { r = f(a, b, c); } catch (e) { fail(e); } if (state.error) throw state.error; return r; }; break;
+      default: g = (...a: number[]) => { let r; try { r = f(...a); } catch (e) { fail(e); } if (state.error) throw state.error; return r; };
+    }
+    out[name] = g;
+  }
+  return out;
+}
+
 export class Engine {
+  /** The exports, guarded (see the header). */
   readonly exports: EngineExports & ObjectExports;
-  /** Called by the engine for a class's del (kind 0) or legacyDel (kind 1) hook. */
+  /** Called by the engine for a class's hook: del (kind 0), legacyDel (1), del run by the collector (2). */
   onDel: (o: number, kind: number) => void = () => {};
   /** A collection's phases: 0 start, 1 stop, 2 the DEBUG_STATS "done" line. */
   onGcPhase: (phase: number, generation: number, collected: number, uncollectable: number) => void = () => {};
   /** DEBUG_COLLECTABLE (0) / DEBUG_UNCOLLECTABLE (1): one object. */
   onGcDebugObject: (kind: number, id: number) => void = () => {};
   /** A weakref's callback (the host's number) with the weakref, which the engine keeps alive. */
-  onWeakrefCallback: (callback: number, wr: number) => void = () => {};
+  onWeakrefCallback: (callback: number, wr: number, fromCollector: boolean) => void = () => {};
   /** A weakref died: its callback number can be forgotten. */
   onWeakrefForget: (callback: number) => void = () => {};
   readonly memory: WebAssembly.Memory;
@@ -186,12 +268,74 @@ export class Engine {
   i32!: Int32Array;
   u32!: Uint32Array;
   f64!: Float64Array;
+  /** Buffers of this memory that a grow detached (a view of one is stale). */
+  readonly detached = new WeakSet<ArrayBufferLike>();
+  readonly #fault: FaultState = { error: undefined };
+  /** How deep calls from the engine into host code nest right now (0: none running). */
+  #depth = 0;
+  #deferred: (() => void)[] = [];
+  #draining = false;
 
   private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
-    this.exports = instance.exports as unknown as EngineExports & ObjectExports;
+    this.exports = guardExports(instance.exports, this.#fault, (e) => this.#poison(e)) as unknown as EngineExports & ObjectExports;
     this.layout = readLayout(instance.exports);
     this.memory = memory;
     this.refresh();
+  }
+
+  /** The error every call throws once the heap is poisoned, or undefined. */
+  get fault(): PyRuntimeError | undefined {
+    return this.#fault.error;
+  }
+
+  #poison(e: unknown): PyRuntimeError {
+    const err = faultError(e);
+    this.#fault.error = err;
+    this.#deferred = [];
+    return err;
+  }
+
+  /** Is host code called by the engine running (a hook, a callback)? */
+  get inHook(): boolean {
+    return this.#depth > 0;
+  }
+
+  /** Would a hook called now nest deeper than MAX_HOOK_DEPTH (so that it should be deferred)? */
+  get tooDeep(): boolean {
+    return this.#depth > MAX_HOOK_DEPTH;
+  }
+
+  /** Postpones host work until the outermost hook returns (see the header). */
+  defer(job: () => void): void {
+    this.#deferred.push(job);
+  }
+
+  /** Runs host code that the engine called, counting the nesting; never throws. */
+  #enter(f: () => void): void {
+    if (this.#fault.error) return; // a poisoned heap runs no more hooks
+    this.#depth++;
+    try {
+      f();
+    } catch {
+      // handlers report their own errors (unraisablehook); nothing may unwind into wasm
+    } finally {
+      this.#depth--;
+    }
+    if (this.#depth === 0 && this.#deferred.length && !this.#draining) this.#drain();
+  }
+
+  /** Runs the postponed hooks, oldest first, each at depth 1 (new ones join the queue). */
+  #drain(): void {
+    this.#draining = true;
+    try {
+      for (let i = 0; i < this.#deferred.length; i++) {
+        const job = this.#deferred[i];
+        this.#enter(job);
+      }
+    } finally {
+      this.#deferred = [];
+      this.#draining = false;
+    }
   }
 
   static async create(instantiate: Instantiate, initialPages: number, maxPages: number): Promise<Engine> {
@@ -202,19 +346,21 @@ export class Engine {
         memory,
         // after every grow: views of the old buffer are detached, take new ones
         on_grow: () => engine?.refresh(),
-        // a class's del hook; the host catches everything it throws (an exception
-        // unwinding through wasm would leave a deallocation half done)
-        call_del: (o: number, kind: number) => engine?.onDel(o, kind),
-        gc_phase: (phase: number, g: number, m: number, n: number) => engine?.onGcPhase(phase, g, m, n),
-        gc_debug_object: (kind: number, id: number) => engine?.onGcDebugObject(kind, id >>> 0),
-        weakref_callback: (cb: number, wr: number) => engine?.onWeakrefCallback(cb >>> 0, wr >>> 0),
-        weakref_forget: (cb: number) => engine?.onWeakrefForget(cb >>> 0),
+        // host code: hooks and callbacks, counted and never throwing into wasm
+        call_del: (o: number, kind: number) => engine && engine.#enter(() => engine!.onDel(o >>> 0, kind)),
+        gc_phase: (phase: number, g: number, m: number, n: number) => engine && engine.#enter(() => engine!.onGcPhase(phase, g, m, n)),
+        gc_debug_object: (kind: number, id: number) => engine && engine.#enter(() => engine!.onGcDebugObject(kind, id >>> 0)),
+        weakref_callback: (cb: number, wr: number, fromCollector: number) =>
+          engine && engine.#enter(() => engine!.onWeakrefCallback(cb >>> 0, wr >>> 0, fromCollector !== 0)),
+        weakref_forget: (cb: number) => engine && engine.#enter(() => engine!.onWeakrefForget(cb >>> 0)),
         // the debug engine found a bad id before changing anything: throw from here
         misuse: (kind: number, id: number, expected: number) => {
           const at = `0x${(id >>> 0).toString(16)}`;
-          if (kind === 2) throw new PyTypeError(`pyheap debug: object ${at} is not of the type this operation needs (type id ${expected})`);
-          if (kind === 3) throw new PyReferenceError(`pyheap debug: decref of object ${at} whose refcount is already 0`);
-          throw new PyReferenceError(`pyheap debug: ${at} is not a live object id (never allocated, or already freed)`);
+          const err = kind === 2 ? new PyTypeError(`pyheap debug: object ${at} is not of the type this operation needs (type id ${expected})`)
+            : kind === 3 ? new PyReferenceError(`pyheap debug: decref of object ${at} whose refcount is already 0`)
+            : new PyReferenceError(`pyheap debug: ${at} is not a live object id (never allocated, or already freed)`);
+          misuseReports.add(err);
+          throw err;
         },
         abort: (msg: number, file: number, line: number, col: number) => {
           const text = engine ? `${engine.readString(msg)} at ${engine.readString(file)}:${line}:${col}` : "abort";
@@ -224,12 +370,19 @@ export class Engine {
     };
     const instance = await instantiate(imports);
     engine = new Engine(instance, memory);
-    if (!engine.exports.init(maxPages)) throw new PyError("pyheap engine failed to initialize");
+    let ok = 0;
+    try {
+      ok = engine.exports.init(maxPages);
+    } catch {
+      ok = 0;
+    }
+    if (!ok) throw new PyError("pyheap engine failed to initialize");
     engine.refresh();
     return engine;
   }
 
   refresh(): void {
+    if (this.u8 && this.u8.buffer !== this.memory.buffer) this.detached.add(this.u8.buffer);
     const buffer = this.memory.buffer;
     this.u8 = new Uint8Array(buffer);
     this.i32 = new Int32Array(buffer);

@@ -186,43 +186,25 @@ export class Gc {
   /** gc.get_referrers(*objs): the tracked objects that refer to any of objs. */
   getReferrers(...objs: PyValue[]): Ref[] {
     const o = this.#o;
-    return o.with(objs, (...ids) => {
-      const e = o.engine;
-      const p = o.alloc(() => e.exports.mem_malloc(4 + 4 * ids.length), "get_referrers");
-      try {
-        e.u32[p >>> 2] = ids.length;
-        e.u32.set(ids, (p >>> 2) + 1);
-        return this.#unpack(o.alloc(() => e.exports.gc_get_referrers(p), "get_referrers"));
-      } finally {
-        e.exports.mem_free(p);
-      }
-    });
+    const x = this.#x;
+    return o.withVector(objs, (p, n) => this.#unpack(o.alloc(() => x.gc_get_referrers(p, n), "get_referrers")));
   }
 
   /** gc.get_referents(*objs): what the containers among objs refer to directly. */
   getReferents(...objs: PyValue[]): Ref[] {
     const o = this.#o;
-    return o.with(objs, (...ids) => {
-      const x = o.engine.exports;
-      const list = o.alloc(() => x.list_new(0), "get_referents");
-      for (const id of ids) {
-        if (!x.gc_get_referents(list, id)) {
-          x.obj_decref(list);
-          throw o.error("get_referents");
-        }
-      }
-      return this.#unpack(list);
-    });
+    const x = this.#x;
+    return o.withVector(objs, (p, n) => this.#unpack(o.alloc(() => x.gc_get_referents(p, n), "get_referents")));
   }
 
   isTracked(obj: PyValue): boolean {
     const o = this.#o;
-    return o.with([obj], (id) => o.engine.exports.gc_is_tracked(id) !== 0);
+    return o.with1(obj, (id) => o.engine.exports.gc_is_tracked(id) !== 0);
   }
 
   isFinalized(obj: PyValue): boolean {
     const o = this.#o;
-    return o.with([obj], (id) => o.engine.exports.gc_is_finalized(id) !== 0);
+    return o.with1(obj, (id) => o.engine.exports.gc_is_finalized(id) !== 0);
   }
 
   /** Moves every tracked object to the permanent generation, which collections ignore. */

@@ -5,7 +5,7 @@
  * The host validates, converts and presents; the engine does the work.
  */
 import { Engine, MAX_PAGES, PAGE, type Instantiate } from "./engine.js";
-import { PyMemoryError, PyReferenceError, PyTypeError, PyValueError } from "./errors.js";
+import { PyMemoryError, PyReferenceError, PyRuntimeError, PyTypeError, PyValueError } from "./errors.js";
 export { IMMORTAL_REFCNT };
 import { formatDebugMallocStats, readArenas, readStats, type ArenaPicture, type MallocStats } from "./stats.js";
 import {
@@ -138,20 +138,34 @@ export class Heap {
     return this.#engine === undefined;
   }
 
-  /** Frees the instance and its memory; every later call throws PyReferenceError. */
+  /**
+   * Frees the instance and its memory; every later call throws PyReferenceError.
+   * Not from inside a hook or callback the engine is running (a del hook, a weakref or
+   * gc callback): that is PyRuntimeError (reported to sys.unraisablehook like anything
+   * a hook throws), and the running operation completes. A heap poisoned by an engine
+   * fault closes without its shutdown (atexit finalizers, final collection).
+   */
   close(): void {
-    if (!this.#engine) return;
+    const e = this.#engine;
+    if (!e || this.#closing) return;
+    if (e.inHook) throw new PyRuntimeError("heap.close() cannot run inside a del hook, weakref callback or gc callback: close the heap once the operation that runs them has returned");
+    this.#closing = true;
     // interpreter shutdown: weakref.finalize's atexit callbacks (newest first), then a
     // final collection without gc callbacks, then CPython's warning about gc.garbage
     try {
-      this.weakref.runAtexit();
-      this.gc.shutdownCollect();
+      if (!e.fault) {
+        this.weakref.runAtexit();
+        this.gc.shutdownCollect();
+      }
     } finally {
       this.#engine = undefined;
+      this.#closing = false;
+      this.mem.forget();
+      this.raw.close();
     }
-    this.mem.forget();
-    this.raw.close();
   }
+
+  #closing = false;
 
   // ---- objects --------------------------------------------------------------------
   /** None (an immortal object; releasing this handle does nothing). */
@@ -180,22 +194,14 @@ export class Heap {
     const o = this.objects;
     const list = iterate("tuple", items);
     const x = this.engine.exports;
-    return o.with(list, (...ids) => {
-      const t = o.alloc(() => x.tuple_new(ids.length), "tuple");
-      ids.forEach((v, i) => x.tuple_init(t, i, v));
-      return o.wrap(t);
-    });
+    return o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.tuple_from(p, n), "tuple")));
   }
 
   list(items: Iterable<PyValue> = []): Ref {
     const o = this.objects;
     const list = iterate("list", items);
     const x = this.engine.exports;
-    return o.with(list, (...ids) => {
-      const l = o.alloc(() => x.list_new(ids.length), "list");
-      for (const v of ids) x.list_append(l, v); // capacity reserved: cannot fail
-      return o.wrap(l);
-    });
+    return o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.list_from(p, n), "list")));
   }
 
   /** dict from a Map, an iterable of [key, value] pairs, or a plain object (str keys). */
@@ -212,17 +218,9 @@ export class Heap {
         });
       } else pairs = Object.entries(entries as Record<string, PyValue>);
     }
-    return o.with(pairs.flat(), (...ids) => {
-      const d = o.alloc(() => x.dict_new(), "dict");
-      for (let i = 0; i < ids.length; i += 2) {
-        if (!x.dict_set(d, ids[i], ids[i + 1])) {
-          const err = o.error("dict");
-          x.obj_decref(d);
-          throw err;
-        }
-      }
-      return o.wrap(d);
-    });
+    const flat: PyValue[] = new Array(pairs.length * 2);
+    pairs.forEach(([k, v], i) => { flat[2 * i] = k; flat[2 * i + 1] = v; });
+    return o.withVector(flat, (p, n) => o.wrap(o.alloc(() => x.dict_from(p, n >> 1), "dict")));
   }
 
   set(items: Iterable<PyValue> = []): Ref { return this.#set(items, false); }
@@ -232,17 +230,7 @@ export class Heap {
     const o = this.objects;
     const list = iterate(frozen ? "frozenset" : "set", items);
     const x = this.engine.exports;
-    return o.with(list, (...ids) => {
-      const s = o.alloc(() => x.set_new(frozen ? 1 : 0), "set");
-      for (const v of ids) {
-        if (!x.set_add(s, v)) {
-          const err = o.error(frozen ? "frozenset" : "set");
-          x.obj_decref(s);
-          throw err;
-        }
-      }
-      return o.wrap(s);
-    });
+    return o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.set_from(p, n, frozen ? 1 : 0), frozen ? "frozenset" : "set")));
   }
 
   /** Deep conversion: null, boolean, number, bigint, string, Uint8Array, Array, Map, Set, plain object. */
@@ -285,7 +273,7 @@ export class Heap {
   }
 
   /** id(obj): the object's address. */
-  id(obj: PyValue): number { return this.objects.with([obj], (id) => id); }
+  id(obj: PyValue): number { return this.objects.with1(obj, (id) => id); }
 
   [Symbol.dispose](): void {
     this.close();
@@ -350,17 +338,9 @@ export class Mem {
     throw new PyMemoryError(`${fn}: cannot allocate ${n} bytes: heap memory exhausted (${max} bytes committed, maxMemory reached)`);
   }
 
-  /** Runs an allocating export; a trap from a refused grow becomes PyMemoryError. */
+  /** Runs an allocating export; 0 is PyMemoryError (the engine checks every growth). */
   #call(fn: string, n: number, f: () => number): number {
-    let p: number;
-    try {
-      p = f() >>> 0;
-    } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError) {
-        throw new PyMemoryError(`${fn}: cannot allocate ${n} bytes: the engine refused to grow memory (${e.message})`);
-      }
-      throw e;
-    }
+    const p = f() >>> 0;
     if (!p) this.#exhausted(fn, n);
     return p;
   }
@@ -475,6 +455,7 @@ export class Mem {
 }
 
 function iterate(what: string, items: Iterable<PyValue>): PyValue[] {
+  if (typeof items === "string") return [...items];   // list("abc") == ['a', 'b', 'c']
   if (items === null || typeof items !== "object" || typeof (items as Iterable<PyValue>)[Symbol.iterator] !== "function") {
     throw new PyTypeError(`${what}() argument must be iterable, not ${items === null ? "null" : typeof items}`);
   }
@@ -513,13 +494,13 @@ export class Sys {
    */
   getrefcount(obj: PyValue): number {
     const o = this.#heap.objects;
-    return o.with([obj], (id) => o.engine.exports.obj_refcnt(id) >>> 0);
+    return o.with1(obj, (id) => o.engine.exports.obj_refcnt(id) >>> 0);
   }
 
   /** sys.getsizeof(obj): bytes the object occupies in this heap, GC head and owned buffers included. */
   getsizeof(obj: PyValue): number {
     const o = this.#heap.objects;
-    return o.with([obj], (id) => o.engine.exports.obj_sizeof(id) >>> 0);
+    return o.with1(obj, (id) => o.engine.exports.obj_sizeof(id) >>> 0);
   }
 
   /** sys.intern(s): the interned str equal to s (mortal: it dies with its last reference). */

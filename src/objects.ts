@@ -51,7 +51,8 @@ export interface ClassOptions {
 const HANDLE_OWNED = 0, HANDLE_RELEASED = 1, HANDLE_BORROWED = 2, HANDLE_PERMANENT = 3;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const enc = new TextEncoder();
-const dec = new TextDecoder();
+// ignoreBOM: a str may start with U+FEFF, which the default decoder would strip
+const dec = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** UTF-8 length of a JS string as TextEncoder writes it (lone surrogates become U+FFFD). */
 function utf8Length(s: string): number {
@@ -108,23 +109,15 @@ export class PyClass {
         values.push(attrs[k]);
       }
     }
-    return o.with(values, (...ids) => {
-      // attribute names are interned only once every value has converted
-      const nameIds = this.slotIndex ? names : Object.keys(attrs ?? {}).map((k) => o.nameId(k));
-      const id = o.alloc(() => x.inst_new(this.id), this.name);
-      if (this.slotIndex) {
-        for (let i = 0; i < ids.length; i++) x.slot_set(id, names[i], ids[i]);
-      } else {
-        for (let i = 0; i < ids.length; i++) {
-          if (!x.attr_set(id, nameIds[i], ids[i])) {
-            const err = o.error("setattr");
-            x.obj_decref(id);
-            throw err;
-          }
-        }
-      }
-      return o.wrap(id);
-    });
+    // the values convert first, then the names are interned (a bad value leaves no new
+    // name behind): the engine gets the values and, after them, the keys
+    return o.withVector(values, (p, n) => {
+      const make = (keys: number[]): Ref => {
+        o.engine.u32.set(keys, (p >>> 2) + n);
+        return o.wrap(o.alloc(() => x.inst_new_with(this.id, p, n), this.name));
+      };
+      return this.slotIndex ? make(names) : o.withNames(Object.keys(attrs ?? {}), make);
+    }, values.length);
   }
 
   toString(): string {
@@ -134,9 +127,24 @@ export class PyClass {
 
 function describe(v: unknown): string {
   if (v === null) return "null";
-  if (v instanceof Ref) return `'${v.type}'`;
+  if (v instanceof Ref) return v.alive ? `'${v.type}'` : "a released handle";
   if (Array.isArray(v)) return "an Array";
   return typeof v;
+}
+
+/** A JS value as error messages quote it; never throws (bigints, handles, cycles, proxies...). */
+export function show(v: unknown): string {
+  try {
+    if (typeof v === "string") return JSON.stringify(v);
+    if (typeof v === "bigint") return `${v}n`;
+    if (typeof v === "symbol") return v.toString();
+    if (v instanceof Ref) return v.alive ? `<handle to ${v.type}>` : "<released handle>";
+    if (typeof v === "function") return `<function ${v.name || "(anonymous)"}>`;
+    if (v !== null && typeof v === "object") return Array.isArray(v) ? "an Array" : Object.prototype.toString.call(v);
+    return String(v);
+  } catch {
+    return typeof v;
+  }
 }
 
 /** @internal Per-heap object state: the engine, classes, attribute names, scopes. */
@@ -185,19 +193,13 @@ export class Objects {
       case ERR_RECURSION: return new PyRecursionError(`${what}: maximum recursion depth exceeded in comparison`);
       // (a weakref hashed for the first time after its referent died: weakref_hash's error)
       case ERR_TYPE: return new PyTypeError(t === T.WEAKREF ? "weak object has gone away" : `${what}: unsupported type '${TYPE_NAMES[t] ?? t}'`);
-      default: return new PyError(`${what} failed`);
+      default: return new PyRuntimeError(`${what}: the engine failed without saying why (an engine bug: please report it)`);
     }
   }
 
-  /** Runs an engine call that allocates: 0 or a refused grow becomes PyMemoryError. */
+  /** Runs an engine call that allocates: 0 becomes the engine's error (PyMemoryError when memory ran out). */
   alloc(f: () => number, what = "allocation"): number {
-    let id: number;
-    try {
-      id = f();
-    } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError) throw new PyMemoryError(`${what}: the engine refused to grow memory (${e.message})`);
-      throw e;
-    }
+    const id = f();
     if (!id) throw this.error(what);
     return id >>> 0;
   }
@@ -212,19 +214,18 @@ export class Objects {
     }
     if (typeof v !== "bigint") throw new PyTypeError(`int() argument must be a number or bigint, not ${describe(v)}`);
     if (v >= -(2n ** 63n) && v < 2n ** 63n) return this.alloc(() => x.int_from_i64(v), "int");
+    // base-2**32 digits through hexadecimal, which V8 converts in linear time (peeling
+    // digits with >> 32n would copy the whole number once per digit)
     const neg = v < 0n;
-    let m = neg ? -v : v;
-    const digits: number[] = [];
-    while (m > 0n) {
-      digits.push(Number(m & 0xffffffffn));
-      m >>= 32n;
-    }
+    const hex = (neg ? -v : v).toString(16);
+    const n = Math.ceil(hex.length / 8);
     const e = this.engine;
-    const p = e.exports.mem_malloc(digits.length * 4) >>> 0; // the allocator records no engine error
+    const p = e.exports.mem_malloc(n * 4) >>> 0; // the allocator records no engine error
     if (!p) throw new PyMemoryError("int: heap memory exhausted");
     try {
-      e.u32.set(digits, p >>> 2);
-      return this.alloc(() => e.exports.int_from_digits(p, digits.length, neg ? 1 : 0), "int");
+      const u32 = e.u32, base = p >>> 2;
+      for (let i = 0, end = hex.length; i < n; i++, end -= 8) u32[base + i] = parseInt(hex.slice(Math.max(0, end - 8), end), 16);
+      return this.alloc(() => e.exports.int_from_digits(p, n, neg ? 1 : 0), "int");
     } finally {
       e.exports.mem_free(p);
     }
@@ -246,12 +247,20 @@ export class Objects {
   }
 
   newBytes(data: unknown, type: number = T.BYTES): number {
-    const u8 = toBytes(data);
     const e = this.engine;
+    const u8 = toBytes(data, e);
+    // a view of this heap's own memory is detached when the allocation grows memory:
+    // copy from where its bytes are (the allocation frees and moves nothing)
+    const own = u8.buffer === e.memory.buffer;
+    const from = u8.byteOffset, n = u8.length;
     const id = type === T.BYTES
-      ? this.alloc(() => e.exports.str_alloc(T.BYTES, u8.length), "bytes")
-      : this.alloc(() => e.exports.bytearray_new(u8.length), "bytearray");
-    if (u8.length) e.u8.set(u8, type === T.BYTES ? id + 16 : e.u32[(id + 16) >>> 2]);
+      ? this.alloc(() => e.exports.str_alloc(T.BYTES, n), "bytes")
+      : this.alloc(() => e.exports.bytearray_new(n), "bytearray");
+    if (n) {
+      const to = type === T.BYTES ? id + 16 : e.u32[(id + 16) >>> 2];
+      if (own) e.u8.copyWithin(to, from, from + n);
+      else e.u8.set(u8, to);
+    }
     return id;
   }
 
@@ -282,28 +291,78 @@ export class Objects {
   }
 
   /**
-   * Runs f with borrowed ids for the given values: handles pass their object, JS
-   * primitives become temporary objects released afterwards, whatever happens.
+   * Runs f with the borrowed id of a value: a handle passes its object, a JS primitive
+   * becomes a temporary object released afterwards, whatever happens.
    */
-  with<R>(values: PyValue[], f: (...ids: number[]) => R): R {
+  with1<R>(v: PyValue, f: (id: number) => R): R {
+    const x = this.engine.exports; // throws once the heap is closed
+    if (v instanceof Ref) return f(this.own(v));
+    const id = this.fromPrimitive(v);
+    try {
+      return f(id);
+    } finally {
+      x.obj_decref(id);
+    }
+  }
+
+  /** with1 for two values. */
+  with2<R>(a: PyValue, b: PyValue, f: (a: number, b: number) => R): R {
+    return this.with1(a, (ia) => this.with1(b, (ib) => f(ia, ib)));
+  }
+
+  #scratchBusy = false;
+
+  /**
+   * Runs f with the ids of values written at p (n words) in wasm memory, for the
+   * engine's vector calls (tuple_from...): handles pass their objects, JS primitives
+   * become temporaries released afterwards. `extra` words are reserved after the ids
+   * for f to fill. The engine's scratch area serves when it is free and large enough;
+   * a longer vector, or a call nested in one (from a hook), gets a block of its own.
+   * Any number of values works: nothing is spread into function arguments.
+   */
+  withVector<R>(values: readonly PyValue[], f: (p: number, n: number) => R, extra = 0): R {
     const x = this.engine.exports;
-    const ids: number[] = [];
+    const n = values.length;
+    const ids = new Array<number>(n);
     const temps: number[] = [];
     try {
-      for (const v of values) {
-        if (v instanceof Ref) ids.push(this.own(v));
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v instanceof Ref) ids[i] = this.own(v);
         else {
           const id = this.fromPrimitive(v);
           temps.push(id);
-          ids.push(id);
+          ids[i] = id;
         }
       }
-      return f(...ids);
-    } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError) throw new PyMemoryError(`the engine refused to grow memory (${e.message})`);
-      throw e;
+      // (converting runs no host code: no id above can die before the engine holds it)
+      return this.withIds(ids, f, extra);
     } finally {
       for (const t of temps) x.obj_decref(t);
+    }
+  }
+
+  /**
+   * Runs f with the ids written at p (n words) in wasm memory, `extra` words free after
+   * them: the engine's scratch area when it is free and large enough, else a block of
+   * its own (a longer vector, or a call nested in one from a hook).
+   */
+  withIds<R>(ids: ArrayLike<number>, f: (p: number, n: number) => R, extra = 0): R {
+    const e = this.engine;
+    const x = e.exports;
+    const n = ids.length;
+    const words = n + extra;
+    const { scratch, scratchWords } = e.layout;
+    const shared = !this.#scratchBusy && words <= scratchWords;
+    const p = shared ? scratch : words ? x.mem_malloc(words * 4) >>> 0 : scratch;
+    if (!p) throw new PyMemoryError(`cannot pass ${n} objects to the engine: heap memory exhausted`);
+    if (shared) this.#scratchBusy = true;
+    try {
+      e.u32.set(ids, p >>> 2);
+      return f(p, n);
+    } finally {
+      if (shared) this.#scratchBusy = false;
+      else if (p !== scratch) x.mem_free(p);
     }
   }
 
@@ -323,7 +382,7 @@ export class Objects {
 
   // ---- classes ----------------------------------------------------------------------
   defineClass(name: string, options: ClassOptions = {}): PyClass {
-    if (typeof name !== "string" || !IDENT.test(name)) throw new PyValueError(`class name must be an identifier, not ${JSON.stringify(name)}`);
+    if (typeof name !== "string" || !IDENT.test(name)) throw new PyValueError(`class name must be an identifier, not ${show(name)}`);
     if (options === null || typeof options !== "object") throw new PyTypeError("defineClass options must be an object");
     const { slots, del, legacyDel } = options;
     if (del !== undefined && typeof del !== "function") throw new PyTypeError("del must be a function");
@@ -334,7 +393,7 @@ export class Objects {
       if (!Array.isArray(slots)) throw new PyTypeError("slots must be an array of attribute names");
       own = [];
       for (const s of slots) {
-        if (typeof s !== "string" || !IDENT.test(s)) throw new PyTypeError(`__slots__ items must be identifiers, not ${JSON.stringify(s)}`);
+        if (typeof s !== "string" || !IDENT.test(s)) throw new PyTypeError(`__slots__ items must be identifiers, not ${show(s)}`);
         if (s === "__dict__") throw new PyValueError("'__dict__' in slots is not supported: leave slots out for a class that takes any attribute");
         if (s === "__weakref__") {
           if (weak) throw new PyTypeError("__weakref__ slot disallowed: we already got one");
@@ -355,14 +414,52 @@ export class Objects {
   }
 
   /** The immortal interned str id of an attribute name. */
-  nameId(name: string): number {
-    let id = this.names.get(name);
-    if (id === undefined) {
-      const x = this.engine.exports;
-      id = this.alloc(() => x.str_intern_immortal(this.newStr(name)), "attribute name");
+  /**
+   * Runs f with the interned ids of attribute names. A name seen before is cached and
+   * immortal; a new one is interned mortally for the call and becomes immortal (and
+   * cached) only when f returns: when f throws, the new names die again, so a failed
+   * setattr leaves no trace (as CPython's, whose interned names die with their uses).
+   */
+  withNames<R>(names: readonly string[], f: (ids: number[]) => R): R {
+    const x = this.engine.exports;
+    const ids: number[] = [];
+    const fresh: Array<[string, number]> = [];
+    try {
+      for (const name of names) {
+        let id = this.names.get(name) ?? fresh.find(([n]) => n === name)?.[1];
+        if (id === undefined) {
+          const s = this.newStr(name);
+          id = x.str_intern(s) >>> 0;
+          if (!id) {
+            x.obj_decref(s);
+            x.clear_error();
+            throw new PyMemoryError(`attribute name ${show(name)}: heap memory exhausted`);
+          }
+          fresh.push([name, id]);
+        }
+        ids.push(id);
+      }
+    } catch (e) {
+      for (const [, id] of fresh) x.obj_decref(id);
+      throw e;
+    }
+    let r: R;
+    try {
+      r = f(ids);
+    } catch (e) {
+      for (const [, id] of fresh) x.obj_decref(id);
+      throw e;
+    }
+    for (const [name, id] of fresh) {
+      x.str_immortalize(id);
       this.names.set(name, id);
     }
-    return id;
+    return r;
+  }
+
+  /** withNames for one name. */
+  withName<R>(name: string, f: (id: number) => R): R {
+    return this.withNames([name], (ids) => f(ids[0]));
   }
 
   checkAttrName(cls: PyClass, name: unknown, op: string): number {
@@ -374,20 +471,47 @@ export class Objects {
       }
       return i;
     }
-    if (!IDENT.test(name)) throw new PyValueError(`attribute name must be an identifier, not ${JSON.stringify(name)}`);
+    if (!IDENT.test(name)) throw new PyValueError(`attribute name must be an identifier, not ${show(name)}`);
     return -1;
   }
 
+  /**
+   * A class's hook, called by the engine: del at refcount death (kind 0), legacyDel (1),
+   * del run by the collector (2). Nested too deep in other hooks (a chain of hooks each
+   * releasing the next object), a death's hook is postponed to the end of the outermost
+   * one (Engine.defer): a reference taken here keeps the object alive meanwhile (the
+   * engine sees a resurrection and stops), and is dropped once the hook has run, which
+   * then finishes the deallocation (a postponed legacyDel runs there, from the engine).
+   * The collector's calls are never postponed: collections do not nest, and its results
+   * depend on the hooks having run.
+   */
   runDel(id: number, kind: number): void {
-    const cls = this.classes.get(this.engine.exports.obj_type(id));
-    const hook = kind === 0 ? cls?.del : cls?.legacyDel;
+    const e = this.engine;
+    const cls = this.classes.get(e.exports.obj_type(id));
+    const hook = kind === 1 ? cls?.legacyDel : cls?.del;
     if (!hook) return;
+    if (kind !== 2 && e.tooDeep) {
+      const x = e.exports;
+      x.obj_incref(id);
+      e.defer(() => {
+        try {
+          if (kind === 0) this.#callHook(hook, id, kind);
+        } finally {
+          x.obj_decref(id);
+        }
+      });
+      return;
+    }
+    this.#callHook(hook, id, kind);
+  }
+
+  #callHook(hook: (self: Ref) => void, id: number, kind: number): void {
     const self = new Ref(this, id, HANDLE_BORROWED);
     try {
       hook(self);
     } catch (err) {
       try {
-        this.unraisable(err, self, `Exception ignored in: ${kind === 0 ? "del" : "legacyDel"} of ${self.repr()}`);
+        this.unraisable(err, self, `Exception ignored in: ${kind === 1 ? "legacyDel" : "del"} of ${self.repr()}`);
       } catch {
         // the hook itself failed: nothing may escape into the engine
       }
@@ -408,8 +532,11 @@ export class Objects {
       const v = e.u32[base + 1] * 2 ** 32 + e.u32[base];
       if (v <= Number.MAX_SAFE_INTEGER) return n < 0 ? -v : v;
     }
-    let r = 0n;
-    for (let i = a - 1; i >= 0; i--) r = (r << 32n) | BigInt(e.u32[base + i]);
+    // through hexadecimal, which V8 parses in linear time (shifting in one digit at a
+    // time would copy the whole number once per digit)
+    const parts = new Array<string>(a);
+    for (let i = a - 1, k = 0; i >= 0; i--, k++) parts[k] = e.u32[base + i].toString(16).padStart(8, "0");
+    const r = BigInt("0x" + parts.join(""));
     return n < 0 ? -r : r;
   }
 
@@ -587,9 +714,38 @@ export class Objects {
   }
 
   // ---- heap.from: deep conversion, iteratively -----------------------------------------
+  /**
+   * Copies of the views of this heap's memory that a JS structure holds: the conversion
+   * allocates before it reaches them, and a growth would detach them first. Undefined
+   * when there are none (the common case costs one walk and no copy).
+   */
+  #ownViews(value: unknown): Map<unknown, Uint8Array> | undefined {
+    const buffer = this.engine.memory.buffer;
+    let copies: Map<unknown, Uint8Array> | undefined;
+    const seen = new Set<object>();
+    const stack: unknown[] = [value];
+    while (stack.length) {
+      const v = stack.pop();
+      if (v === null || typeof v !== "object" || v instanceof Ref) continue;
+      if (ArrayBuffer.isView(v)) {
+        if (v.buffer === buffer) (copies ??= new Map()).set(v, new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
+        continue;
+      }
+      if (v instanceof ArrayBuffer || seen.has(v)) continue;
+      seen.add(v);
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) { const c = v[i]; if (c !== null && typeof c === "object") stack.push(c); }
+      } else if (v instanceof Set) for (const c of v) stack.push(c);
+      else if (v instanceof Map) for (const [k, c] of v) stack.push(k, c);
+      else for (const c of Object.values(v)) stack.push(c);
+    }
+    return copies;
+  }
+
   from(value: JSLike): Ref {
     const x = this.engine.exports;
     if (value === undefined) throw new PyTypeError("cannot convert undefined to a Python object");
+    const own = this.#ownViews(value);
     const memo = new Map<object, number>();
     type Job = { id: number; js: unknown };
     const jobs: Job[] = [];
@@ -599,7 +755,7 @@ export class Objects {
         if (v === undefined) throw new PyTypeError("cannot convert undefined to a Python object");
         return this.fromPrimitive(v as PyValue);
       }
-      if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return this.newBytes(v);
+      if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return this.newBytes(own?.get(v) ?? v);
       const seen = memo.get(v);
       if (seen !== undefined) {
         x.obj_incref(seen);
@@ -650,22 +806,25 @@ export class Objects {
     } catch (e) {
       // every container made so far hangs from root (or from a container that does)
       x.obj_decref(root);
-      if (e instanceof WebAssembly.RuntimeError) throw new PyMemoryError(`from: the engine refused to grow memory (${e.message})`);
       throw e;
     }
     return this.wrap(root);
   }
 }
 
-function toBytes(data: unknown): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (Array.isArray(data)) {
+function toBytes(data: unknown, engine?: Engine): Uint8Array {
+  let u8: Uint8Array;
+  if (data instanceof Uint8Array) u8 = data;
+  else if (data instanceof ArrayBuffer) u8 = new Uint8Array(data);
+  else if (ArrayBuffer.isView(data)) u8 = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  else if (Array.isArray(data)) {
     for (const b of data) if (!Number.isInteger(b) || b < 0 || b > 255) throw new PyValueError("bytes must be in range(0, 256)");
     return Uint8Array.from(data);
+  } else throw new PyTypeError(`cannot convert ${describe(data)} to bytes: pass a Uint8Array, an ArrayBuffer or an array of byte values`);
+  if (engine?.detached.has(u8.buffer)) {
+    throw new PyValueError("a view of this heap's memory taken before its memory grew (it reads as empty now): take the view again after allocating");
   }
-  throw new PyTypeError(`cannot convert ${describe(data)} to bytes: pass a Uint8Array, an ArrayBuffer or an array of byte values`);
+  return u8;
 }
 
 /** Python's float repr: the shortest round-trip digits, fixed between 1e-4 and 1e16. */
@@ -815,11 +974,7 @@ export class Ref {
     if (this._state === HANDLE_RELEASED || this._state === HANDLE_PERMANENT) return;
     const owned = this._state === HANDLE_OWNED;
     this._state = HANDLE_RELEASED;
-    if (owned) {
-      const x = this._objects.engine.exports;
-      if (x.obj_type(this._id) === T.MEMORYVIEW) x.memoryview_release(this._id);
-      x.obj_decref(this._id);
-    }
+    if (owned) this._objects.engine.exports.obj_decref(this._id);
   }
 
   [Symbol.dispose](): void {
@@ -839,7 +994,7 @@ export class Ref {
   /** Python's `is`: the same object. JS primitives compare as the objects they convert to. */
   is(other: PyValue): boolean {
     const id = this._live;
-    return this._objects.with([other], (o) => o === id);
+    return this._objects.with1(other, (o) => o === id);
   }
 
   /** A deep copy as plain JS (see README: int -> number or bigint, dict -> Map...). */
@@ -912,7 +1067,7 @@ export class Ref {
       return o.wrapBorrowed(v);
     }
     if (t === T.DICT) {
-      return o.with([key], (k) => {
+      return o.with1(key, (k) => {
         const v = x.dict_get(id, k) >>> 0;
         if (!v) {
           if (x.last_error()) throw o.error("dict.get");
@@ -939,13 +1094,13 @@ export class Ref {
     const t = x.obj_type(id);
     if (t === T.LIST) {
       const i = i32Index(checkIndex(key, "list"));
-      o.with([value], (v) => {
+      o.with1(value, (v) => {
         if (!x.list_set(id, i, v)) throw o.error("list assignment index out of range");
       });
       return;
     }
     if (t === T.DICT) {
-      o.with([key, value], (k, v) => {
+      o.with2(key, value, (k, v) => {
         if (!x.dict_set(id, k, v)) throw o.error("dict.set");
       });
       return;
@@ -975,7 +1130,7 @@ export class Ref {
       return;
     }
     if (t === T.DICT) {
-      o.with([key], (k) => {
+      o.with1(key, (k) => {
         if (!x.dict_delete(id, k)) throw o.error(typeof key === "string" ? strRepr(key) : key instanceof Ref ? key.repr() : String(key));
       });
       return;
@@ -988,7 +1143,7 @@ export class Ref {
     const id = this.#expect("append", T.LIST);
     const o = this._objects;
     const x = o.engine.exports;
-    o.with([value], (v) => {
+    o.with1(value, (v) => {
       if (!x.list_append(id, v)) throw o.error("list.append");
     });
   }
@@ -998,7 +1153,7 @@ export class Ref {
     const o = this._objects;
     if (this.#t() === T.BYTEARRAY) {
       const id = this._target;
-      const add = toBytes(values);
+      const add = toBytes(values, o.engine);
       const copy = add.slice(); // the source may be a view of this heap's memory
       const e = o.engine;
       const n = o.bytesView(id).length;
@@ -1007,19 +1162,14 @@ export class Ref {
       return;
     }
     const id = this.#expect("extend", T.LIST);
-    if (values === null || typeof (values as Iterable<PyValue>)[Symbol.iterator] !== "function") throw new PyTypeError(`'${describe(values)}' object is not iterable`);
+    if (values === null || values === undefined || typeof (values as Iterable<PyValue>)[Symbol.iterator] !== "function") {
+      throw new PyTypeError(`'${describe(values)}' object is not iterable`);
+    }
+    // convert everything first, so that a bad item changes nothing
     const items = [...(values as Iterable<PyValue>)];
     const x = o.engine.exports;
-    // convert everything first, so that a bad item changes nothing
-    o.with(items, (...ids) => {
-      const n = o.engine.i32[(id + 8) >>> 2];
-      for (const v of ids) {
-        if (!x.list_append(id, v)) {
-          const err = o.error("list.extend");
-          while (o.engine.i32[(id + 8) >>> 2] > n) x.list_delete(id, -1);
-          throw err;
-        }
-      }
+    o.withVector(items, (p, n) => {
+      if (!x.list_extend(id, p, n)) throw o.error("list.extend");
     });
   }
 
@@ -1029,7 +1179,7 @@ export class Ref {
     const i = i32Index(checkIndex(index, "list"));
     const o = this._objects;
     const x = o.engine.exports;
-    o.with([value], (v) => {
+    o.with1(value, (v) => {
       if (!x.list_insert(id, i, v)) throw o.error("list.insert");
     });
   }
@@ -1066,14 +1216,14 @@ export class Ref {
     const x = o.engine.exports;
     const t = x.obj_type(id);
     if (t === T.DICT) {
-      return o.with([key], (k) => {
+      return o.with1(key, (k) => {
         const v = x.dict_get(id, k);
         if (!v && x.last_error()) throw o.error("dict.has");
         return v !== 0;
       });
     }
     if (t === T.SET || t === T.FROZENSET) {
-      return o.with([key], (k) => {
+      return o.with1(key, (k) => {
         const r = x.set_has(id, k);
         if (r < 0) throw o.error("set.has");
         return r === 1;
@@ -1112,7 +1262,7 @@ export class Ref {
     const id = this.#expect("add", T.SET);
     const o = this._objects;
     const x = o.engine.exports;
-    o.with([value], (v) => {
+    o.with1(value, (v) => {
       if (!x.set_add(id, v)) throw o.error("set.add");
     });
   }
@@ -1121,7 +1271,7 @@ export class Ref {
     const id = this.#expect("discard", T.SET);
     const o = this._objects;
     const x = o.engine.exports;
-    o.with([value], (v) => {
+    o.with1(value, (v) => {
       if (!x.set_discard(id, v)) throw o.error("set.discard");
     });
   }
@@ -1157,9 +1307,9 @@ export class Ref {
     const i = o.checkAttrName(cls, name, "set");
     const id = this._target;
     // the name is interned once the value converted: a bad value leaves no new name behind
-    o.with([value], (v) => {
+    o.with1(value, (v) => {
       if (i >= 0) x.slot_set(id, i, v);
-      else if (!x.attr_set(id, o.nameId(name), v)) throw o.error("setattr");
+      else o.withName(name, (nid) => { if (!x.attr_set(id, nid, v)) throw o.error("setattr"); });
     });
   }
 
@@ -1217,6 +1367,17 @@ export class Ref {
     return this._objects.bytesView(id);
   }
 
+  /**
+   * memoryview: Python's memoryview.release(): ends the export now (the bytearray can
+   * resize again) and drops the view's reference to its base. The handle stays valid
+   * (`released` is true, `data` throws). Releasing a handle does not end the export:
+   * the view's death does, when its last reference goes.
+   */
+  releaseView(): void {
+    const id = this.#expect("releaseView", T.MEMORYVIEW);
+    this._objects.engine.exports.memoryview_release(id);
+  }
+
   /** memoryview: is the view released? */
   get released(): boolean {
     const id = this.#expect("released", T.MEMORYVIEW);
@@ -1227,40 +1388,91 @@ export class Ref {
   /**
    * for...of as Python iterates: list/tuple items, dict keys, set elements (each a
    * handle the caller releases), bytes as numbers, str as one-character strings.
+   *
+   * The iterator holds a reference to the container from its creation until it is
+   * exhausted or closed (as CPython's iterators hold theirs), so releasing the
+   * container's handles inside the loop is safe. for...of, spreading and destructuring
+   * close it; an iterator driven by hand holds the container until it is run to its
+   * end or closed with return().
    */
-  *[Symbol.iterator](): Iterator<Ref | number | string> {
+  [Symbol.iterator](): IterableIterator<Ref | number | string> {
     const o = this._objects;
     const id = this._target;
-    const x = o.engine.exports;
-    const t = x.obj_type(id);
-    if (t === T.LIST || t === T.TUPLE) {
-      for (let i = 0; ; i++) {
-        const n = o.engine.i32[(id + 8) >>> 2];
-        if (i >= n) return;
-        yield o.wrapBorrowed((t === T.LIST ? x.list_get(id, i) : x.tuple_get(id, i)) >>> 0);
-      }
-    }
-    if (t === T.DICT || t === T.SET || t === T.FROZENSET) {
-      const size = () => o.engine.i32[(id + 8) >>> 2];
-      const n0 = size();
-      const next = t === T.DICT ? x.dict_next : x.set_next;
-      for (let p = next(id, 0); p >= 0; p = next(id, p + 1)) {
-        if (size() !== n0) throw new PyRuntimeError(`${t === T.DICT ? "dictionary" : "Set"} changed size during iteration`);
-        yield o.wrapBorrowed((t === T.DICT ? x.dict_key_at(id, p) : x.set_key_at(id, p)) >>> 0);
-        if (size() !== n0) throw new PyRuntimeError(`${t === T.DICT ? "dictionary" : "Set"} changed size during iteration`);
-      }
-      return;
-    }
-    if (t === T.BYTES || t === T.BYTEARRAY) {
-      for (let i = 0; i < o.bytesView(id).length; i++) yield o.bytesView(id)[i];
-      return;
-    }
-    if (t === T.STR) {
-      yield* o.readStr(id);
-      return;
+    const t = o.engine.exports.obj_type(id);
+    if (t === T.STR) return o.readStr(id)[Symbol.iterator]();
+    if (t === T.LIST || t === T.TUPLE || t === T.DICT || t === T.SET || t === T.FROZENSET || t === T.BYTES || t === T.BYTEARRAY) {
+      return new ObjectIterator(o, id, t);
     }
     throw new PyTypeError(`'${this.type}' object is not iterable`);
   }
 }
 
-export { HANDLE_BORROWED, HANDLE_OWNED, HANDLE_PERMANENT, HANDLE_RELEASED, ERR_KEY };
+/** The iterator of a container or bytes object (see Ref[Symbol.iterator]): it owns one reference. */
+class ObjectIterator implements IterableIterator<Ref | number> {
+  readonly #o: Objects;
+  #id: number;
+  readonly #t: number;
+  #pos = 0;
+  /** dict/set: the size when iteration started (a change is PyRuntimeError, as in Python). */
+  readonly #size: number;
+
+  constructor(o: Objects, id: number, t: number) {
+    this.#o = o;
+    this.#t = t;
+    o.engine.exports.obj_incref(id);
+    this.#id = id;
+    this.#size = t === T.DICT || t === T.SET || t === T.FROZENSET ? o.engine.i32[(id + 8) >>> 2] : 0;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Ref | number> {
+    const id = this.#id;
+    if (!id) return { done: true, value: undefined };
+    const o = this.#o;
+    const e = o.engine;
+    const x = e.exports;
+    const t = this.#t;
+    if (t === T.LIST || t === T.TUPLE) {
+      if (this.#pos < e.i32[(id + 8) >>> 2]) {
+        const i = this.#pos++;
+        return { done: false, value: o.wrapBorrowed((t === T.LIST ? x.list_get(id, i) : x.tuple_get(id, i)) >>> 0) };
+      }
+    } else if (t === T.BYTES || t === T.BYTEARRAY) {
+      const b = o.bytesView(id);
+      if (this.#pos < b.length) return { done: false, value: b[this.#pos++] };
+    } else {
+      if (e.i32[(id + 8) >>> 2] !== this.#size) {
+        this.return();
+        throw new PyRuntimeError(`${t === T.DICT ? "dictionary" : "Set"} changed size during iteration`);
+      }
+      const p = t === T.DICT ? x.dict_next(id, this.#pos) : x.set_next(id, this.#pos);
+      if (p >= 0) {
+        this.#pos = p + 1;
+        return { done: false, value: o.wrapBorrowed((t === T.DICT ? x.dict_key_at(id, p) : x.set_key_at(id, p)) >>> 0) };
+      }
+    }
+    this.return();
+    return { done: true, value: undefined };
+  }
+
+  /** Closes the iterator: its reference to the container is dropped. */
+  return(): IteratorResult<Ref | number> {
+    const id = this.#id;
+    if (id) {
+      this.#id = 0;
+      let x;
+      try {
+        x = this.#o.engine.exports;
+      } catch {
+        x = undefined; // the heap was closed meanwhile: nothing left to drop
+      }
+      x?.obj_decref(id);
+    }
+    return { done: true, value: undefined };
+  }
+}
+
+export { HANDLE_BORROWED, HANDLE_OWNED, HANDLE_PERMANENT, HANDLE_RELEASED, ERR_KEY, ERR_TYPE };

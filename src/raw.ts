@@ -13,13 +13,8 @@
  * loads the engine build that checks every id (PyReferenceError).
  */
 import type { ObjectExports } from "./engine.js";
-import { PyMemoryError, PyReferenceError, PyTypeError } from "./errors.js";
-import { FIRST_CLASS, PyClass, T, type JSValue, type Objects, type Ref } from "./objects.js";
-
-/** A trap from a refused memory grow, as PyMemoryError; anything else unchanged. */
-function trapped(e: unknown): unknown {
-  return e instanceof WebAssembly.RuntimeError ? new PyMemoryError(`the engine refused to grow memory (${e.message})`) : e;
-}
+import { PyReferenceError, PyTypeError } from "./errors.js";
+import { FIRST_CLASS, PyClass, show, T, type JSValue, type Objects, type Ref } from "./objects.js";
 
 /** Stands in for the exports once the heap is closed: every call throws. */
 const closedExports = new Proxy({} as ObjectExports, {
@@ -60,45 +55,27 @@ export class Raw {
 
   // ---- constructors (new references) ----
   int(v: number | bigint): number {
-    if (typeof v === "number" && (v | 0) === v) {
-      let r: number;
-      try { r = this.#x.int_from_i32(v); } catch (e) { throw trapped(e); }
-      return this.#check(r, "int");
-    }
+    if (typeof v === "number" && (v | 0) === v) return this.#check(this.#x.int_from_i32(v), "int");
     return this.#o.newInt(v);
   }
   float(x: number): number {
     if (typeof x !== "number") return this.#o.newFloat(x); // throws PyTypeError
-    let r: number;
-    try { r = this.#x.float_new(x); } catch (e) { throw trapped(e); }
-    return this.#check(r, "float");
+    return this.#check(this.#x.float_new(x), "float");
   }
   str(s: string): number { return this.#o.newStr(s); }
   bytes(data: Uint8Array): number { return this.#o.newBytes(data); }
-  /** A tuple of the given ids (each incref'd). */
+  /** A tuple of the given ids (each incref'd; the debug engine checks them all first). */
   tuple(items: number[]): number {
-    const x = this.#x;
-    let t: number;
-    try { t = x.tuple_new(items.length); } catch (e) { throw trapped(e); }
-    this.#check(t, "tuple");
-    for (let i = 0; i < items.length; i++) x.tuple_init(t, i, items[i]);
-    return t;
+    const o = this.#o;
+    if (!Array.isArray(items)) throw new PyTypeError(`raw.tuple: items must be an array of ids, not ${typeof items}`);
+    for (const id of items) {
+      if (!isId(id)) throw new PyTypeError(`raw.tuple: items must be object ids, not ${show(id)}`);
+    }
+    return o.withIds(items, (p, n) => this.#check(this.#x.tuple_from(p, n), "tuple"));
   }
-  list(capacity = 0): number {
-    let r: number;
-    try { r = this.#x.list_new(capacity); } catch (e) { throw trapped(e); }
-    return this.#check(r, "list");
-  }
-  dict(): number {
-    let r: number;
-    try { r = this.#x.dict_new(); } catch (e) { throw trapped(e); }
-    return this.#check(r, "dict");
-  }
-  set(frozen = false): number {
-    let r: number;
-    try { r = this.#x.set_new(frozen ? 1 : 0); } catch (e) { throw trapped(e); }
-    return this.#check(r, "set");
-  }
+  list(capacity = 0): number { return this.#check(this.#x.list_new(capacity), "list"); }
+  dict(): number { return this.#check(this.#x.dict_new(), "dict"); }
+  set(frozen = false): number { return this.#check(this.#x.set_new(frozen ? 1 : 0), "set"); }
   /** An instance of a class (a PyClass or its id), slots unset. */
   new(cls: PyClass | number): number {
     const id = cls instanceof PyClass ? cls.id : cls;
@@ -106,18 +83,10 @@ export class Raw {
     return this.#o.alloc(() => this.#x.inst_new(id), "instance");
   }
   /** An instance of a slotted class with its first two slots set: one engine call. */
-  new2(cls: number, a: number, b: number): number {
-    let r: number;
-    try { r = this.#x.inst_new2(cls, a, b); } catch (e) { throw trapped(e); }
-    return this.#check(r, "instance");
-  }
+  new2(cls: number, a: number, b: number): number { return this.#check(this.#x.inst_new2(cls, a, b), "instance"); }
 
   // ---- list ----
-  append(list: number, v: number): void {
-    let r: number;
-    try { r = this.#x.list_append(list, v); } catch (e) { throw trapped(e); }
-    this.#check(r, "list.append");
-  }
+  append(list: number, v: number): void { this.#check(this.#x.list_append(list, v), "list.append"); }
   /** Borrowed. */
   getitem(seq: number, i: number): number {
     const x = this.#x;
@@ -136,8 +105,12 @@ export class Raw {
     else if (t === T.SET) x.set_clear(obj);
     else throw new PyTypeError(`raw.clear: '${this.type(obj)}' has no clear()`);
   }
-  /** len() of a tuple, list, dict or set. */
-  len(obj: number): number { return this.#o.engine.i32[(obj + 8) >>> 2]; }
+  /** len() of a tuple, list, dict or set (PyTypeError for other types). */
+  len(obj: number): number {
+    const n = this.#x.obj_len(obj);
+    if (n < 0) throw new PyTypeError(`object of type '${this.type(obj)}' has no len()`);
+    return n;
+  }
 
   // ---- dict ----
   dictSet(d: number, k: number, v: number): void { this.#check(this.#x.dict_set(d, k, v), "dict.set"); }
@@ -169,11 +142,33 @@ export class Raw {
   setslot(obj: number, i: number, v: number): void { this.#x.slot_set(obj, i, v); }
   /** Borrowed attribute value of a class without slots, or 0 when unset. */
   getattr(obj: number, name: string): number {
-    const r = this.#x.attr_get(obj, this.#o.nameId(name)) >>> 0;
+    const nid = this.#o.names.get(name);
+    if (nid === undefined) {
+      // a name never interned here is nobody's attribute: answer without interning it
+      // (after the engine's look at obj: the debug engine refuses a bad id all the same)
+      this.#plainInstance(obj, "getattr");
+      return 0;
+    }
+    const r = this.#x.attr_get(obj, nid) >>> 0;
     if (!r) this.#x.clear_error();
     return r;
   }
-  setattr(obj: number, name: string, v: number): void { this.#check(this.#x.attr_set(obj, this.#o.nameId(name), v), "setattr"); }
+  setattr(obj: number, name: string, v: number): void {
+    const nid = this.#o.names.get(name);
+    if (nid !== undefined) {
+      this.#check(this.#x.attr_set(obj, nid, v), "setattr");
+      return;
+    }
+    // check obj (and, in the debug engine, v) before a new name is interned
+    this.#plainInstance(obj, "setattr");
+    this.#x.obj_type(v);
+    this.#o.withName(name, (id) => this.#check(this.#x.attr_set(obj, id, v), "setattr"));
+  }
+  /** obj is an instance of a class without slots (PyTypeError otherwise; debug engine: a live id). */
+  #plainInstance(obj: number, what: string): void {
+    const cls = this.#o.classes.get(this.#x.obj_type(obj));
+    if (!cls || cls.slots) throw new PyTypeError(`raw.${what}: ${this.type(obj)} is not an instance of a class without slots`);
+  }
 
   // ---- conversions ----
   /** A handle owning a new reference to id. */
@@ -190,4 +185,9 @@ export class Raw {
   get exports(): ObjectExports { return this.#x; }
   /** Len of the live object set (debug engine only; 0 in release). */
   debugLiveCount(): number { return this.#x.debug_live_count(); }
+}
+
+/** An object id as the engine takes one: a u32 (what it points at is the engine's to check). */
+function isId(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v < 2 ** 32;
 }

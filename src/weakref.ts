@@ -6,7 +6,7 @@
  * Lib/weakref.py does.
  */
 import { PyReferenceError, PyTypeError } from "./errors.js";
-import { HANDLE_BORROWED, HANDLE_RELEASED, Ref, type Objects, type PyValue } from "./objects.js";
+import { ERR_TYPE, HANDLE_BORROWED, HANDLE_RELEASED, Ref, type Objects, type PyValue } from "./objects.js";
 
 export type WeakCallback = (wr: Ref) => void;
 
@@ -90,24 +90,53 @@ export class WeakrefModule {
   #dirty = false;
   #shutdown = false;
 
+  /** Callbacks postponed (Engine.defer) whose weakref died meanwhile: their drops wait for them. */
+  readonly #postponed = new Map<number, (() => void) | undefined>();
+
   /** @internal */
   constructor(objects: Objects) {
     this.#o = objects;
     const e = objects.engine;
-    e.onWeakrefCallback = (cb, wr) => this.#call(cb, wr);
+    e.onWeakrefCallback = (cb, wr, fromCollector) => this.#call(cb, wr, fromCollector);
     e.onWeakrefForget = (cb) => {
       this.#callbacks.delete(cb);
       const drop = this.#drops.get(cb);
-      if (drop) {
-        this.#drops.delete(cb);
-        drop();
-      }
+      if (!drop) return;
+      this.#drops.delete(cb);
+      if (this.#postponed.has(cb)) this.#postponed.set(cb, drop);   // after the callback runs
+      else drop();
     };
   }
 
-  #call(cb: number, wr: number): void {
+  /**
+   * A weakref's callback. At a referent's death, nested too deep in other hooks, it is
+   * postponed to the end of the outermost hook (Engine.defer), holding its weakref
+   * meanwhile; the collector's are never postponed (collections do not nest).
+   */
+  #call(cb: number, wr: number, fromCollector: boolean): void {
     const fn = this.#callbacks.get(cb);
     if (!fn) return;
+    const e = this.#o.engine;
+    if (!fromCollector && e.tooDeep) {
+      const x = e.exports;
+      x.obj_incref(wr);
+      this.#postponed.set(cb, undefined);
+      e.defer(() => {
+        try {
+          this.#invoke(fn, wr);
+        } finally {
+          const drop = this.#postponed.get(cb);
+          this.#postponed.delete(cb);
+          x.obj_decref(wr);
+          drop?.();
+        }
+      });
+      return;
+    }
+    this.#invoke(fn, wr);
+  }
+
+  #invoke(fn: WeakCallback, wr: number): void {
     const handle = new Ref(this.#o, wr, HANDLE_BORROWED);
     try {
       fn(handle);
@@ -127,7 +156,7 @@ export class WeakrefModule {
       throw new PyTypeError(`${what}: callback must be callable, not ${typeof callback}`);
     }
     const o = this.#o;
-    return o.with([obj], (id) => {
+    return o.with1(obj, (id) => {
       const x = o.engine.exports;
       let cb = 0;
       if (callback) {
@@ -141,9 +170,10 @@ export class WeakrefModule {
           this.#callbacks.delete(cb);
           this.#drops.delete(cb);
         }
-        const kind = x.last_error();
-        x.clear_error();
-        if (kind === 7) throw new PyTypeError(`cannot create weak reference to '${o.typeName(id)}' object`);
+        if (x.last_error() === ERR_TYPE) {
+          x.clear_error();
+          throw new PyTypeError(`cannot create weak reference to '${o.typeName(id)}' object`);
+        }
         throw o.error(what);
       }
       return o.wrap(wr);
@@ -177,13 +207,13 @@ export class WeakrefModule {
 
   getweakrefcount(obj: PyValue): number {
     const o = this.#o;
-    return o.with([obj], (id) => o.engine.exports.weakref_count(id));
+    return o.with1(obj, (id) => o.engine.exports.weakref_count(id));
   }
 
   /** The weakrefs and proxies to obj, as handles the caller releases. */
   getweakrefs(obj: PyValue): Ref[] {
     const o = this.#o;
-    return o.with([obj], (id) => {
+    return o.with1(obj, (id) => {
       const x = o.engine.exports;
       const list = o.alloc(() => x.weakref_list(id), "getweakrefs");
       try {

@@ -169,6 +169,11 @@ export interface ObjectExports {
   weakref_callback(wr: number): number;
   weakref_count(o: number): number;
   weakref_list(o: number): number;
+  debug_ref_census(): number;
+  debug_census_external(o: number): number;
+  debug_census_next_held(from: number): number;
+  debug_census_next_slot(): number;
+  debug_census_done(): void;
 }
 
 /** What a platform loader returns: an instance of the pyheap module. */

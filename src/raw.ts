@@ -13,7 +13,7 @@
  * loads the engine build that checks every id (PyReferenceError).
  */
 import type { ObjectExports } from "./engine.js";
-import { PyReferenceError, PyTypeError } from "./errors.js";
+import { PyMemoryError, PyReferenceError, PyTypeError } from "./errors.js";
 import { FIRST_CLASS, PyClass, show, T, type JSValue, type Objects, type Ref } from "./objects.js";
 
 /** Stands in for the exports once the heap is closed: every call throws. */
@@ -185,6 +185,29 @@ export class Raw {
   get exports(): ObjectExports { return this.#x; }
   /** Len of the live object set (debug engine only; 0 in release). */
   debugLiveCount(): number { return this.#x.debug_live_count(); }
+
+  /**
+   * The debug engine's reference census (0 and an empty map in release): every
+   * reference between live objects counted against every refcount. `unsound` is the
+   * number of objects whose refcount is below their referrers' references (a coming
+   * use-after-free; 0 in a sound heap); `held` maps each object with references from
+   * outside the heap (handles, the engine's own holds) to how many. With every handle
+   * released, `held` is empty, or something leaked a reference.
+   */
+  debugCensus(): { unsound: number; held: Map<number, number> } {
+    const x = this.#x;
+    const unsound = x.debug_ref_census();
+    if (unsound < 0) throw new PyMemoryError("debugCensus: no memory for the counts");
+    const held = new Map<number, number>();
+    try {
+      for (let o = x.debug_census_next_held(0) >>> 0; o; o = x.debug_census_next_held(x.debug_census_next_slot()) >>> 0) {
+        held.set(o, x.debug_census_external(o));
+      }
+    } finally {
+      x.debug_census_done();
+    }
+    return { unsound, held };
+  }
 }
 
 /** An object id as the engine takes one: a u32 (what it points at is the engine's to check). */

@@ -9,6 +9,7 @@ import {
 import { weakrefNew, wrObject, wrCallback, weakrefCount, weakrefList, isWeakref } from "./weakref";
 import { debugLive, misuse, MISUSE_DEAD, MISUSE_TYPE } from "../object/debug";
 import { TYPE_WEAKREF } from "../object/header";
+import { refCensus, censusExternal, censusNextHeld, censusNextSlot, censusDone } from "./census";
 
 // the debug build's checks (compiled away when PYHEAP_DEBUG is 0)
 // @ts-ignore: decorator
@@ -81,3 +82,14 @@ export function weakref_list(o: usize): usize {
   live(o);
   return weakrefList(o);
 }
+
+// ---- the debug build's reference census (gc/census.ts; finds nothing in release) ----
+/** Mortal objects with fewer refs than referrers (0 when sound), or -1 (no memory). */
+export function debug_ref_census(): i32 { return refCensus(); }
+/** refcnt(o) - references to o from live objects, per the last census. */
+export function debug_census_external(o: usize): i32 { return censusExternal(o); }
+/** The next object (from registry slot `from`) whose refs are not all from live objects, or 0. */
+export function debug_census_next_held(from: u32): usize { return censusNextHeld(from); }
+/** Where to go on after debug_census_next_held. */
+export function debug_census_next_slot(): u32 { return censusNextSlot; }
+export function debug_census_done(): void { censusDone(); }

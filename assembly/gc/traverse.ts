@@ -22,6 +22,7 @@ import { memoryviewRelease } from "../object/buffers";
 import { decref } from "../object/refcount";
 import { clearWeakref } from "./weakref";
 import { objFree } from "../alloc/obmalloc";
+import { debugSlot } from "../object/debug";
 import {
   NEXT_MASK_UNREACHABLE, gcPrev, setPrev, isCollecting, clearCollecting, getRefs, setRefs, listAppend, listMove,
 } from "./lists";
@@ -32,6 +33,7 @@ export const VISIT_MOVE: i32 = 2;       // move_legacy_finalizer_reachable (arg:
 export const VISIT_REFERS: i32 = 3;     // get_referrers (arg: a set of targets, targetsAdd)
 export const VISIT_COLLECT: i32 = 4;    // get_referents (arg: a list object to append to)
 export const VISIT_MAY_TRACK: i32 = 5;  // _PyDict_MaybeUntrack / _PyTuple_MaybeUntrack
+export const VISIT_COUNT: i32 = 6;      // the debug build's reference census (arg: counts by registry slot)
 
 // A set of target ids for VISIT_REFERS: [mask][slots...], open addressing, 0 = empty.
 // @ts-ignore: decorator
@@ -107,6 +109,14 @@ export function resetVisit(): void { visitFound = false; visitFailed = false; }
     }
     case VISIT_COLLECT: {
       if (!pyListAppend(arg, o)) visitFailed = true;
+      break;
+    }
+    case VISIT_COUNT: {
+      const slot = debugSlot(o);
+      if (slot >= 0) {
+        const at = arg + (<usize>slot << 2);
+        store<u32>(at, load<u32>(at) + 1);
+      }
       break;
     }
     case VISIT_MAY_TRACK: {

@@ -108,6 +108,18 @@ export function debugLive(o: usize): bool {
 
 export function debugLiveCount(): u32 { return used; }
 
+/** The registry slot holding o, or -1 when o is not registered. */
+export function debugSlot(o: usize): i32 {
+  if (!table || o < 8 || (o & 3) != 0) return -1;
+  let i = slotHash(o) & mask;
+  while (true) {
+    const s = load<u32>(table + (<usize>i << 2));
+    if (s == 0) return -1;
+    if (s == <u32>o) return <i32>i;
+    i = (i + 1) & mask;
+  }
+}
+
 /** The registry's slots (for walks over every live object): the table and its size. */
 export function debugTable(): usize { return table; }
 export function debugTableSize(): u32 { return table ? mask + 1 : 0; }

@@ -715,20 +715,43 @@ export class Objects {
 
   // ---- heap.from: deep conversion, iteratively -----------------------------------------
   /**
-   * Copies of the views of this heap's memory that a JS structure holds: the conversion
-   * allocates before it reaches them, and a growth would detach them first. Undefined
-   * when there are none (the common case costs one walk and no copy).
+   * What from() secures before it allocates anything (an allocation can collect, and a
+   * hook run by the collection can release handles or grow memory): copies of the views
+   * of this heap's memory that a JS structure holds (a growth would detach them), and a
+   * reference to every handle's object (a hook may release the handle). The caller
+   * drops the references when done.
    */
-  #ownViews(value: unknown): Map<unknown, Uint8Array> | undefined {
+  #secure(value: unknown): { copies?: Map<unknown, Uint8Array>; held: Map<Ref, number> } {
     const buffer = this.engine.memory.buffer;
+    const x = this.engine.exports;
     let copies: Map<unknown, Uint8Array> | undefined;
+    const held = new Map<Ref, number>();
     const seen = new Set<object>();
     const stack: unknown[] = [value];
+    try {
+      this.#walkSecure(stack, seen, held, buffer, (v, c) => (copies ??= new Map()).set(v, c));
+    } catch (e) {
+      for (const id of held.values()) x.obj_decref(id);
+      throw e;
+    }
+    return { copies, held };
+  }
+
+  #walkSecure(stack: unknown[], seen: Set<object>, held: Map<Ref, number>, buffer: ArrayBufferLike, copy: (v: unknown, c: Uint8Array) => void): void {
+    const x = this.engine.exports;
     while (stack.length) {
       const v = stack.pop();
-      if (v === null || typeof v !== "object" || v instanceof Ref) continue;
+      if (v instanceof Ref) {
+        if (!held.has(v)) {
+          const id = this.own(v);
+          x.obj_incref(id);
+          held.set(v, id);
+        }
+        continue;
+      }
+      if (v === null || typeof v !== "object") continue;
       if (ArrayBuffer.isView(v)) {
-        if (v.buffer === buffer) (copies ??= new Map()).set(v, new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
+        if (v.buffer === buffer) copy(v, new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
         continue;
       }
       if (v instanceof ArrayBuffer || seen.has(v)) continue;
@@ -739,23 +762,36 @@ export class Objects {
       else if (v instanceof Map) for (const [k, c] of v) stack.push(k, c);
       else for (const c of Object.values(v)) stack.push(c);
     }
-    return copies;
   }
 
   from(value: JSLike): Ref {
     const x = this.engine.exports;
     if (value === undefined) throw new PyTypeError("cannot convert undefined to a Python object");
-    const own = this.#ownViews(value);
+    const { copies, held } = this.#secure(value);
+    try {
+      return this.#from(value, copies, held);
+    } finally {
+      for (const id of held.values()) x.obj_decref(id);
+    }
+  }
+
+  #from(value: JSLike, copies: Map<unknown, Uint8Array> | undefined, held: Map<Ref, number>): Ref {
+    const x = this.engine.exports;
     const memo = new Map<object, number>();
     type Job = { id: number; js: unknown };
     const jobs: Job[] = [];
     // a new reference for v; containers are created empty and filled by a job
     const make = (v: unknown): number => {
-      if (v === null || typeof v !== "object" || v instanceof Ref) {
+      if (v instanceof Ref) {
+        const id = held.get(v)!; // held since before the first allocation
+        x.obj_incref(id);
+        return id;
+      }
+      if (v === null || typeof v !== "object") {
         if (v === undefined) throw new PyTypeError("cannot convert undefined to a Python object");
         return this.fromPrimitive(v as PyValue);
       }
-      if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return this.newBytes(own?.get(v) ?? v);
+      if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return this.newBytes(copies?.get(v) ?? v);
       const seen = memo.get(v);
       if (seen !== undefined) {
         x.obj_incref(seen);

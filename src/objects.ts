@@ -358,7 +358,9 @@ export class Objects {
     if (!p) throw new PyMemoryError(`cannot pass ${n} objects to the engine: heap memory exhausted`);
     if (shared) this.#scratchBusy = true;
     try {
-      e.u32.set(ids, p >>> 2);
+      const u32 = e.u32, w = p >>> 2;
+      if (n <= 16) for (let i = 0; i < n; i++) u32[w + i] = ids[i]; // cheaper than set() for the common few
+      else u32.set(ids, w);
       return f(p, n);
     } finally {
       if (shared) this.#scratchBusy = false;

@@ -212,5 +212,5 @@ export class Raw {
 
 /** An object id as the engine takes one: a u32 (what it points at is the engine's to check). */
 function isId(v: unknown): v is number {
-  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v < 2 ** 32;
+  return ((v as number) >>> 0) === v; // only a number that is a u32 survives >>> 0 unchanged
 }

@@ -16,8 +16,9 @@
 // interned string removes itself. Immortal interned strings (attribute names) are
 // made so by strImmortalize, once a use of theirs succeeded, and never die.
 //
-// The hash of a str/bytes is a 64-bit FNV-1a over the bytes (Python randomizes
-// str hashes per process, so no program can depend on their values).
+// The hash of a str/bytes is a 64-bit FNV-1a over the bytes, folded to 32 bits (the
+// hash width of a 32-bit CPython; Python randomizes str hashes per process, so no
+// program can depend on their values).
 
 import {
   TYPE_STR, TYPE_BYTES, OF_HASHED, OF_INTERNED, newObject, freeObject, immortal, typeId,

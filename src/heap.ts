@@ -192,16 +192,14 @@ export class Heap {
 
   tuple(items: Iterable<PyValue> = []): Ref {
     const o = this.objects;
-    const list = iterate("tuple", items);
     const x = this.engine.exports;
-    return o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.tuple_from(p, n), "tuple")));
+    return withItems("tuple", items, (list) => o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.tuple_from(p, n), "tuple"))));
   }
 
   list(items: Iterable<PyValue> = []): Ref {
     const o = this.objects;
-    const list = iterate("list", items);
     const x = this.engine.exports;
-    return o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.list_from(p, n), "list")));
+    return withItems("list", items, (list) => o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.list_from(p, n), "list"))));
   }
 
   /** dict from a Map, an iterable of [key, value] pairs, or a plain object (str keys). */
@@ -228,9 +226,9 @@ export class Heap {
 
   #set(items: Iterable<PyValue>, frozen: boolean): Ref {
     const o = this.objects;
-    const list = iterate(frozen ? "frozenset" : "set", items);
     const x = this.engine.exports;
-    return o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.set_from(p, n, frozen ? 1 : 0), frozen ? "frozenset" : "set")));
+    return withItems(frozen ? "frozenset" : "set", items, (list) =>
+      o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.set_from(p, n, frozen ? 1 : 0), frozen ? "frozenset" : "set"))));
   }
 
   /** Deep conversion: null, boolean, number, bigint, string, Uint8Array, Array, Map, Set, plain object. */
@@ -460,6 +458,20 @@ function iterate(what: string, items: Iterable<PyValue>): PyValue[] {
     throw new PyTypeError(`${what}() argument must be iterable, not ${items === null ? "null" : typeof items}`);
   }
   return [...items];
+}
+
+/**
+ * Runs f with the items of an iterable. A handle's own iteration (list(t), l.extend(t))
+ * yields new handles: they are released after f, whatever happens.
+ */
+export function withItems<R>(what: string, items: Iterable<PyValue>, f: (list: PyValue[]) => R): R {
+  const list = iterate(what, items);
+  if (!(items instanceof Ref)) return f(list);
+  try {
+    return f(list);
+  } finally {
+    for (const v of list) if (v instanceof Ref) v.release();
+  }
 }
 
 /** What heap.sys.unraisablehook receives (Python's sys.UnraisableHookArgs). */

@@ -132,6 +132,12 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+/** o[k] = value as an own property, even for k = "__proto__" (a valid Python attribute name). */
+function defineOwn(o: Record<string, unknown>, k: string, value: unknown): void {
+  if (k === "__proto__") Object.defineProperty(o, k, { value, writable: true, enumerable: true, configurable: true });
+  else o[k] = value;
+}
+
 /** A JS value as error messages quote it; never throws (bigints, handles, cycles, proxies...). */
 export function show(v: unknown): string {
   try {
@@ -285,7 +291,7 @@ export class Objects {
 
   /** The id of a live handle of this heap. */
   own(r: Ref): number {
-    if (r._objects !== this) throw new PyValueError(`handle ${r} belongs to another heap`);
+    if (r._objects !== this) throw new PyValueError(`handle ${show(r)} belongs to another heap (or to none)`);
     if (r._state === HANDLE_RELEASED) throw new PyReferenceError("this handle was released");
     return r._id;
   }
@@ -638,7 +644,7 @@ export class Objects {
         const c = this.children(id);
         for (let i = 0; i < c.length; i += 2) v.set(convert(c[i]), convert(c[i + 1]));
       } else if (v instanceof Set) for (const c of this.children(id)) v.add(convert(c));
-      else for (const [k, c] of this.attributes(id)) (v as Record<string, JSValue>)[k] = convert(c);
+      else for (const [k, c] of this.attributes(id)) defineOwn(v as Record<string, JSValue>, k, convert(c));
     }
     return result;
   }
@@ -805,11 +811,22 @@ export class Objects {
       else if (v instanceof Set) id = this.alloc(() => x.set_new(0), "set");
       else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) id = this.alloc(() => x.dict_new(), "dict");
       else throw new PyTypeError(`cannot convert ${(v as object).constructor?.name ?? "object"} to a Python object`);
+      // the memo holds a reference of its own until the end: a container replaced in its
+      // parent (a Map's keys false and 0 are one Python key) must outlive its job
+      x.obj_incref(id);
       memo.set(v, id);
       jobs.push({ id, js: v });
       return id;
     };
-    const root = make(value);
+    try {
+      return this.#fill(make, jobs, make(value));
+    } finally {
+      for (const id of memo.values()) x.obj_decref(id);
+    }
+  }
+
+  #fill(make: (v: unknown) => number, jobs: Array<{ id: number; js: unknown }>, root: number): Ref {
+    const x = this.engine.exports;
     try {
       while (jobs.length) {
         const { id, js } = jobs.pop()!;
@@ -1206,9 +1223,14 @@ export class Ref {
     // convert everything first, so that a bad item changes nothing
     const items = [...(values as Iterable<PyValue>)];
     const x = o.engine.exports;
-    o.withVector(items, (p, n) => {
-      if (!x.list_extend(id, p, n)) throw o.error("list.extend");
-    });
+    try {
+      o.withVector(items, (p, n) => {
+        if (!x.list_extend(id, p, n)) throw o.error("list.extend");
+      });
+    } finally {
+      // l.extend(t): the handles t's own iteration made are ours to drop
+      if (values instanceof Ref) for (const v of items) if (v instanceof Ref) v.release();
+    }
   }
 
   /** list.insert(i, v): i is clamped to the list, as in Python. */

@@ -79,7 +79,7 @@ export class Raw {
   /** An instance of a class (a PyClass or its id), slots unset. */
   new(cls: PyClass | number): number {
     const id = cls instanceof PyClass ? cls.id : cls;
-    if (!this.#o.classes.has(id)) throw new PyTypeError(`raw.new: ${id} is not a class of this heap`);
+    if (!this.#o.classes.has(id)) throw new PyTypeError(`raw.new: ${show(id)} is not a class of this heap`);
     return this.#o.alloc(() => this.#x.inst_new(id), "instance");
   }
   /** An instance of a slotted class with its first two slots set: one engine call. */
@@ -212,5 +212,5 @@ export class Raw {
 
 /** An object id as the engine takes one: a u32 (what it points at is the engine's to check). */
 function isId(v: unknown): v is number {
-  return ((v as number) >>> 0) === v; // only a number that is a u32 survives >>> 0 unchanged
+  return typeof v === "number" && (v >>> 0) === v; // only a u32 survives >>> 0 unchanged
 }

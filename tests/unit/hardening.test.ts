@@ -682,3 +682,54 @@ describe("traps and corruption (also seen)", () => {
   });
 });
 
+
+describe("found by the fuzzer (tests/fuzz/FOUND-*.md)", () => {
+  it("FOUND-1: a handle as the iterable of list/tuple/set/frozenset/extend leaves no handle behind", async () => {
+    const h = await Heap.create({ debug: true, wasm: debugModule });
+    const t = h.tuple([2 ** 40, "abc"]);
+    const l = h.list(t);
+    l.extend(t);
+    const s = h.set(t), f = h.frozenset(t), u = h.tuple(l);
+    expect(u.toJS()).toEqual([2 ** 40, "abc", 2 ** 40, "abc"]);
+    for (const r of [t, l, s, f, u]) r.release();
+    expectSound(h);
+  });
+
+  it("FOUND-2/3: forged handles, bigints and symbols as ids are PyErrors", async () => {
+    const h = await newHeap();
+    const forged = Object.create((h.list() as object).constructor.prototype) as Ref;
+    for (const f of [() => h.list().append(forged), () => h.sys.getrefcount(forged), () => h.list([forged]),
+      () => h.raw.tuple([10n as never]), () => h.raw.tuple([Symbol("s") as never]), () => h.raw.new(Symbol("s") as never)]) {
+      expect(f).toThrow(PyError);
+    }
+  });
+
+  it("FOUND-4: toJS keeps an attribute named __proto__ as an own property", async () => {
+    const h = await newHeap();
+    const C = h.defineClass("C");
+    const a = C.new();
+    a.setattr("__proto__", 1);
+    a.setattr("x", 2);
+    const js = a.toJS() as Record<string, unknown>;
+    expect(Object.keys(js)).toEqual(["__proto__", "x"]);
+    expect(Object.getPrototypeOf(js)).toBe(Object.prototype);
+    const c = C.new();
+    c.setattr("__proto__", c);
+    expect(() => c.toJS()).not.toThrow();
+  });
+
+  it("FOUND-5: from() of a Map whose keys are one Python key keeps the last value, frees the replaced one", async () => {
+    for (const [, make] of engines) {
+      const h = await make();
+      h.gc.disable();
+      const before = liveBlocks(h);
+      for (let i = 0; i < 5; i++) {
+        const d = h.from(new Map<unknown, unknown>([[false, ["0123456789abcdef", 2 ** 40 + i]], [0, "x"]]) as never);
+        expect(d.repr()).toBe("{False: 'x'}");
+        d.release();
+      }
+      expect(liveBlocks(h)).toBe(before);
+      expectSound(h);
+    }
+  });
+});

@@ -193,13 +193,13 @@ export class Heap {
   tuple(items: Iterable<PyValue> = []): Ref {
     const o = this.objects;
     const x = this.engine.exports;
-    return withItems("tuple", items, (list) => o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.tuple_from(p, n), "tuple"))));
+    return withItems(o, "tuple", items, (list) => o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.tuple_from(p, n), "tuple"))));
   }
 
   list(items: Iterable<PyValue> = []): Ref {
     const o = this.objects;
     const x = this.engine.exports;
-    return withItems("list", items, (list) => o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.list_from(p, n), "list"))));
+    return withItems(o, "list", items, (list) => o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.list_from(p, n), "list"))));
   }
 
   /** dict from a Map, an iterable of [key, value] pairs, or a plain object (str keys). */
@@ -227,7 +227,7 @@ export class Heap {
   #set(items: Iterable<PyValue>, frozen: boolean): Ref {
     const o = this.objects;
     const x = this.engine.exports;
-    return withItems(frozen ? "frozenset" : "set", items, (list) =>
+    return withItems(o, frozen ? "frozenset" : "set", items, (list) =>
       o.withVector(list, (p, n) => o.wrap(o.alloc(() => x.set_from(p, n, frozen ? 1 : 0), frozen ? "frozenset" : "set"))));
   }
 
@@ -464,7 +464,8 @@ function iterate(what: string, items: Iterable<PyValue>): PyValue[] {
  * Runs f with the items of an iterable. A handle's own iteration (list(t), l.extend(t))
  * yields new handles: they are released after f, whatever happens.
  */
-export function withItems<R>(what: string, items: Iterable<PyValue>, f: (list: PyValue[]) => R): R {
+export function withItems<R>(o: Objects, what: string, items: Iterable<PyValue>, f: (list: PyValue[]) => R): R {
+  if (items instanceof Ref) o.own(items); // a handle of this heap, live, before its iteration runs
   const list = iterate(what, items);
   if (!(items instanceof Ref)) return f(list);
   try {

@@ -1221,6 +1221,7 @@ export class Ref {
       throw new PyTypeError(`'${describe(values)}' object is not iterable`);
     }
     // convert everything first, so that a bad item changes nothing
+    if (values instanceof Ref) o.own(values); // a handle of this heap, live, before its iteration runs
     const items = [...(values as Iterable<PyValue>)];
     const x = o.engine.exports;
     try {

@@ -227,19 +227,28 @@ export class WeakrefModule {
   /** weakref.finalize(obj, fn, ...args). */
   finalize<A extends unknown[]>(obj: PyValue, fn: (...args: A) => unknown, ...args: A): Finalize<A> {
     if (typeof fn !== "function") throw new PyTypeError("finalize: func must be callable");
-    let f: Finalize<A> | undefined;
-    const wr = this.#new("finalize", obj, () => {
-      try {
-        f?.fire();
-      } catch (err) {
-        // (CPython names the finalize object, dead by then)
-        this.#o.unraisable(err, undefined, "Exception ignored in: <finalize object; dead>");
-      }
-    }, false);
-    f = new Finalize<A>(this, this.#finalizerIndex++, wr, fn, args);
-    this.#finalizers.add(f as unknown as Finalize<never>);
-    this.#dirty = true;
-    return f;
+    // the caller's reference, as CPython holds it: obj cannot die (a hook run by the
+    // weakref's allocation may release its handle) before the finalizer exists to fire
+    const held = obj instanceof Ref ? this.#o.own(obj) : 0;
+    const x = this.#o.engine.exports;
+    if (held) x.obj_incref(held);
+    try {
+      let f: Finalize<A> | undefined;
+      const wr = this.#new("finalize", obj, () => {
+        try {
+          f?.fire();
+        } catch (err) {
+          // (CPython names the finalize object, dead by then)
+          this.#o.unraisable(err, undefined, "Exception ignored in: <finalize object; dead>");
+        }
+      }, false);
+      f = new Finalize<A>(this, this.#finalizerIndex++, wr, fn, args);
+      this.#finalizers.add(f as unknown as Finalize<never>);
+      this.#dirty = true;
+      return f;
+    } finally {
+      if (held) x.obj_decref(held); // obj may die here: its finalizer runs now
+    }
   }
 
   /** @internal Is the heap past its atexit pass (finalizers no longer run)? */

@@ -704,6 +704,29 @@ describe("found by the fuzzer (tests/fuzz/FOUND-*.md)", () => {
     }
   });
 
+  it("FOUND-2: a forged handle as an iterable is a PyError too", async () => {
+    const h = await newHeap();
+    const forged = Object.create((h.list() as object).constructor.prototype) as Ref;
+    for (const f of [() => h.list().extend(forged), () => h.list(forged), () => h.tuple(forged), () => h.set(forged), () => h.frozenset(forged)]) {
+      expect(f).toThrow(PyError);
+    }
+  });
+
+  it("FOUND-6: an object whose last handle a gc callback drops during weakref.finalize() is finalized once the call returns", async () => {
+    const h = await Heap.create({ debug: true, wasm: debugModule });
+    const C = h.defineClass("C");
+    let obj: Ref | null = C.new();
+    h.gc.setThreshold(1);
+    h.gc.callbacks.push(() => { obj?.release(); obj = null; });
+    let called = 0;
+    const fin = h.weakref.finalize(obj, () => called++);
+    h.gc.callbacks.length = 0;
+    expect(called).toBe(1);
+    expect(fin.alive).toBe(false);
+    h.gc.collect();
+    expectSound(h);
+  });
+
   it("FOUND-4: toJS keeps an attribute named __proto__ as an own property", async () => {
     const h = await newHeap();
     const C = h.defineClass("C");

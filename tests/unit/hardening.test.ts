@@ -23,6 +23,17 @@ function expectSound(h: Heap, held = 0): void {
   if (h.raw.debugLiveCount()) expect([...c.held.values()].reduce((a, b) => a + b, 0)).toBe(held);
 }
 
+/** Cyclic garbage whose class has `del`, and the next container allocation collects it. */
+function armCollectingDel(h: Heap, del: () => void): void {
+  const D = h.defineClass("D", { del });
+  h.gc.disable();
+  const a = D.new();
+  a.setattr("me", a);
+  a.release();
+  h.gc.setThreshold(1);
+  h.gc.enable();
+}
+
 /** Fills memory with ballast blocks until nothing more fits; returns them (largest first). */
 function exhaust(h: Heap): number[] {
   const ballast: number[] = [];
@@ -107,13 +118,7 @@ describe("02-gc-hook-frees-argument-in-flight", () => {
         const h = await make();
         const V = h.defineClass("V");
         const victims: Ref[] = [V.new({ x: "victim" })];
-        const D = h.defineClass("D", { del: () => victims.pop()?.release() });
-        h.gc.disable();
-        const a = D.new();
-        a.setattr("me", a);
-        a.release();
-        h.gc.setThreshold(1);
-        h.gc.enable();
+        armCollectingDel(h, () => victims.pop()?.release());
         const victim = victims[0];
         const made = build(h, victim); // collects first: the del hook releases victim
         h.gc.disable();
@@ -226,13 +231,7 @@ describe("04-big-arrays-rangeerror", () => {
   it("a vector call nested in another (a hook) gets its own memory, not the busy scratch", async () => {
     const h = await newHeap();
     let inner: Ref | undefined;
-    const D = h.defineClass("D", { del: () => { inner = h.tuple(Array.from({ length: 50 }, (_, i) => i)); } });
-    h.gc.disable();
-    const a = D.new();
-    a.setattr("me", a);
-    a.release();
-    h.gc.setThreshold(1);
-    h.gc.enable();
+    armCollectingDel(h, () => { inner = h.tuple(Array.from({ length: 50 }, (_, i) => i)); });
     const outer = h.tuple(Array.from({ length: 30 }, (_, i) => 1000 + i));
     h.gc.disable();
     expect(outer.toJS()).toEqual(Array.from({ length: 30 }, (_, i) => 1000 + i));

@@ -39,13 +39,6 @@ export function arena_slots(): u32 { return maxarenas; }
 export function arena_address(i: u32): usize { return i < maxarenas ? arenaAt(i).address : 0; }
 export function heap_check(): i32 { return checkHeap(); }
 
-export {
-  benchSetup as bench_setup, benchPairs as bench_pairs, benchWindowFill as bench_window_fill,
-  benchWindowRun as bench_window_run, benchAllocAll as bench_alloc_all, benchFreeAll as bench_free_all,
-  benchFreeRandomHalf as bench_free_random_half, benchReallocHalf as bench_realloc_half,
-  benchTeardown as bench_teardown, benchObjectPairs as bench_object_pairs,
-} from "./bench";
-
 // The allocator's constants, for the host (one source of truth for the layout).
 export {
   ALIGNMENT, SMALL_REQUEST_THRESHOLD, NB_SMALL_SIZE_CLASSES, POOL_SIZE, POOL_OVERHEAD, ARENA_SIZE,

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- alloc`: the allocator patterns of peers.md, for pyheap's
  * allocator and AssemblyScript's TLSF built into the same wasm, in the same run.
- * The loops run inside wasm (assembly/bench.ts); the host times whole calls.
+ * The loops run inside wasm (assembly/bench.ts, in the benchmark engine
+ * build/pyheap-bench.wasm: bench/engine.ts); the host times whole calls.
  *
  *   a        alloc then free at once, 32 B, 10M pairs          ns per pair
  *   b        window of 10,000 live blocks of 16..512 B; each step frees a random
@@ -16,8 +17,8 @@
  * heap, warmed up by one untimed round so that V8 has optimized the wasm code.
  */
 import { measure } from "mitata";
-import { Heap } from "../src/node.js";
 import type { EngineExports } from "../src/engine.js";
+import { benchExports, benchHeap, type BenchExports } from "./engine.js";
 
 export type Impl = "pyheap" | "tlsf";
 export type WorkloadName = "a" | "b" | "c-alloc" | "c-free" | "d";
@@ -25,14 +26,16 @@ export interface Result { workload: WorkloadName; impl: Impl; nsPerOp: number }
 
 const IMPL = { pyheap: 0, tlsf: 1, loop: 2 } as const;
 
+type Exports = EngineExports & BenchExports;
+
 interface Workload {
   name: WorkloadName | "a-empty" | "b-loop";
   ops: number;
   /** Untimed: bring the heap to the state the timed part starts from. */
-  setup(e: EngineExports, impl: number): void;
-  run(e: EngineExports, impl: number): void;
+  setup(e: Exports, impl: number): void;
+  run(e: Exports, impl: number): void;
   /** Untimed: give everything back. */
-  teardown(e: EngineExports, impl: number): void;
+  teardown(e: Exports, impl: number): void;
 }
 
 export function workloads(scale: number, window = 10_000): Workload[] {
@@ -91,8 +94,8 @@ export interface Measured { name: Workload["name"]; impl: Impl | "loop"; nsPerOp
 
 /** Median ns per operation of one workload on one allocator, on a fresh heap. */
 export async function measureOne(w: Workload, impl: Impl | "loop", runs: number): Promise<Measured> {
-  using heap = await Heap.create();
-  const e = heap.engine.exports;
+  using heap = await benchHeap();
+  const e = benchExports(heap);
   const code = IMPL[impl];
   // warm-up round: V8 tiers the wasm functions up; memory gets grown once
   w.setup(e, code);

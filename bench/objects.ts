@@ -15,7 +15,9 @@
  *            raw-setslot row is raw.new + two raw.setslot)
  *   exports  raw.exports: the engine's functions called directly (the JS -> wasm floor)
  *   wasm     the same loop inside the engine (bench_object_pairs): what an object costs
- *            with no JS -> wasm call at all
+ *            with no JS -> wasm call at all (on a heap of the benchmark engine,
+ *            build/pyheap-bench.wasm: bench/engine.ts; every other row runs on the
+ *            shipped build/pyheap.wasm)
  *   cpython  bench/peers/objects.py in a python3 subprocess: the same loops in
  *            CPython, net of the empty loop (peers.md's method)
  *   v8       plain JS values in this process: BigInt, boxed number, string concat,
@@ -40,6 +42,7 @@ import { measure } from "mitata";
 import { Heap, type PyClass, type Ref } from "../src/node.js";
 import type { Raw } from "../src/raw.js";
 import type { ObjectExports } from "../src/engine.js";
+import { benchExports, benchHeap } from "./engine.js";
 
 export type Workload =
   | "int" | "float" | "str" | "tuple2" | "list1" | "dict0" | "slots2" | "slots2-empty" | "inst1" | "cascade";
@@ -110,8 +113,9 @@ interface Ctx {
   nameA: number;
 }
 
-async function context(): Promise<Ctx> {
-  const heap = await Heap.create();
+/** A heap with the two classes and the ints; on the benchmark engine for the in-wasm loops. */
+async function context(engine: "release" | "bench" = "release"): Promise<Ctx> {
+  const heap = engine === "bench" ? await benchHeap() : await Heap.create();
   const raw = heap.raw;
   const x = raw.exports;
   const S = heap.defineClass("S", { slots: ["a", "b"] });
@@ -529,13 +533,23 @@ export async function objects(opts: Options): Promise<{ results: Result[]; repor
     if (w === "slots2") impls.push(["raw-setslot", RAW_SETSLOT]);
     if (EXPORTS[w]) impls.push(["exports", EXPORTS[w]]);
     const kind = IN_WASM[w];
-    if (kind !== undefined) impls.push(["wasm", (cx, k) => void cx.heap.engine.exports.bench_object_pairs(kind, cx.S.id, k)]);
+    // the in-wasm loop is an export of the benchmark engine only: its own heap
+    const cw = kind === undefined ? undefined : await context("bench");
+    if (cw) {
+      const objectPairs = benchExports(cw.heap).bench_object_pairs;
+      impls.push(["wasm", (cx, k) => void objectPairs(kind!, cx.S.id, k)]);
+    }
     for (const [impl, loop] of impls) {
-      const blocks0 = heapBytes(c.heap);
-      const ns = await timeIt(opts.runs, n, () => loop(c, n), undefined, () => loop(c, warmN));
-      if (heapBytes(c.heap) > blocks0 + 4096) throw new Error(`${w}/${impl}: objects leaked`);
+      const cx = impl === "wasm" ? cw! : c;
+      const blocks0 = heapBytes(cx.heap);
+      const ns = await timeIt(opts.runs, n, () => loop(cx, n), undefined, () => loop(cx, warmN));
+      if (heapBytes(cx.heap) > blocks0 + 4096) throw new Error(`${w}/${impl}: objects leaked`);
       results.push({ workload: w, impl, nsPerOp: ns });
       say(`${w} ${impl}: ${fmt(ns)} ns`);
+    }
+    if (cw) {
+      if (cw.heap.mem.check() !== 0) throw new Error(`heap invariant broken after ${w}/wasm`);
+      cw.heap.close();
     }
     const { bytes, sizeof } = pyheapBytes(c, w, n);
     Object.assign(get(w, "raw")!, { bytesPerObject: bytes, getsizeof: sizeof });

@@ -1,5 +1,6 @@
-// Builds everything into build/: the engine (asc), the Node and browser bundles,
-// the CLI and the benchmark (esbuild), and the type declarations (tsc).
+// Builds everything into build/: the engine (asc: pyheap.wasm, pyheap-debug.wasm, and
+// pyheap-bench.wasm with the benchmark loops, for bench/ only, not shipped), the Node and
+// browser bundles, the CLI and the benchmark (esbuild), and the type declarations (tsc).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -15,6 +16,7 @@ const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit" });
 const t0 = Date.now();
 run(bin("asc"), ["assembly/index.ts", "--target", "release"]);
 run(bin("asc"), ["assembly/index.ts", "--target", "debug"]); // Heap.create({ debug: true })
+run(bin("asc"), ["assembly/bench-entry.ts", "--target", "bench"]); // bench/ only: the release engine + bench_* loops
 
 const common = { bundle: true, format: "esm", sourcemap: true, logLevel: "warning" };
 await Promise.all([

@@ -17,7 +17,12 @@ function newest(path) {
 }
 
 const sources = ["assembly", "src", "bench", "scripts/build.mjs", "asconfig.json", "tsconfig.json", "package.json"];
+// what scripts/build.mjs makes (a build/ from before an output was added is not fresh)
+const outputs = [
+  "pyheap.wasm", "pyheap-debug.wasm", "pyheap-bench.wasm", "node.js", "browser.js", "cli.js", "bench.js",
+  "types/index.d.ts",
+];
 const built = existsSync(stamp) ? statSync(stamp).mtimeMs : -1;
-if (built < 0 || sources.some((s) => newest(`${root}${s}`) > built)) {
+if (built < 0 || outputs.some((o) => !existsSync(`${root}build/${o}`)) || sources.some((s) => newest(`${root}${s}`) > built)) {
   execFileSync(process.execPath, [`${root}scripts/build.mjs`], { stdio: "inherit" });
 }

@@ -45,17 +45,6 @@ export interface EngineExports {
   arena_slots(): number;
   arena_address(i: number): number;
   heap_check(): number;
-  bench_setup(n: number, seed: number): number;
-  bench_pairs(impl: number, n: number): number;
-  bench_window_fill(impl: number): void;
-  bench_window_run(impl: number, steps: number): void;
-  bench_alloc_all(impl: number, size: number): void;
-  bench_free_all(impl: number): void;
-  bench_free_random_half(impl: number): number;
-  bench_realloc_half(impl: number, size: number): void;
-  bench_teardown(impl: number): void;
-  /** `x = <new object>; drop the previous` n times inside wasm (kinds: assembly/bench.ts). */
-  bench_object_pairs(kind: number, cls: number, n: number): number;
 }
 
 /** The object layer's exports (assembly/object/abi.ts). Ids are addresses. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes the oracle's traces: tests/oracle/traces/{test_gc,scenarios,generated}.json.
+// Writes the oracle's traces: tests/oracle/traces/{test_gc,test_weakref,scenarios,shared_keys,generated}.json.
 // The generated traces come from a seeded PRNG (same seed, same traces); run
 // `npm run oracle` to regenerate them and CPython's golden results.
 //
@@ -15,7 +15,7 @@
 //   - dict keys are atoms or instances (identity equality only);
 //   - tuples and frozensets are never empty.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { testGc, testWeakref, scenarios } from "./scenarios.mjs";
+import { testGc, testWeakref, scenarios, sharedKeys } from "./scenarios.mjs";
 
 const SEED = 0x5eed_0c11;
 const COUNT = 320;
@@ -857,6 +857,7 @@ const generated = Array.from({ length: COUNT + WEAK_COUNT }, (_, i) => generate(
 write(new URL("test_gc.json", dir), "test_gc", testGc);
 write(new URL("test_weakref.json", dir), "test_weakref", testWeakref);
 write(new URL("scenarios.json", dir), "scenarios", scenarios);
+write(new URL("shared_keys.json", dir), "shared_keys", sharedKeys);
 write(new URL("generated.json", dir), "generated", generated);
 const steps = generated.reduce((a, t) => a + t.steps.length, 0);
-console.log(`generate.mjs: ${testGc.length} test_gc ports, ${testWeakref.length} test_weakref ports, ${scenarios.length} scenarios, ${COUNT + WEAK_COUNT} generated traces (${WEAK_COUNT} with weak references; ${steps} steps)`);
+console.log(`generate.mjs: ${testGc.length} test_gc ports, ${testWeakref.length} test_weakref ports, ${scenarios.length} scenarios, ${sharedKeys.length} shared_keys, ${COUNT + WEAK_COUNT} generated traces (${WEAK_COUNT} with weak references; ${steps} steps)`);

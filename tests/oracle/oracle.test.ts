@@ -20,6 +20,19 @@ const groups = readdirSync(new URL("traces/", dir))
     return { file: f, traces, golden };
   });
 
+/**
+ * Pending groups: traces whose differences are expected until an engine change lands.
+ * Such a trace must still run (no exception, heap invariants hold); if it differs from
+ * CPython, it is reported as skipped with its first difference instead of failing, and if
+ * it already agrees it passes. ORACLE_STRICT=1 treats pending groups like the others.
+ *
+ * pending: key-sharing dicts, issue 9 (group shared_keys): remove the entry once the engine
+ * keeps instance attributes in the class's shared keys (PEP 412).
+ */
+const PENDING_GROUPS = new Map<string, string>(process.env.ORACLE_STRICT === "1" ? [] : [
+  ["shared_keys", "pending: key-sharing dicts, issue 9"],
+]);
+
 const show = (o: Observation | undefined) => (o === undefined ? "nothing" : JSON.stringify(o));
 
 /** The first difference between CPython's observations and pyheap's, as a message; undefined when equal. */
@@ -51,8 +64,9 @@ describe("oracle: pyheap observes what CPython 3.11 observes", () => {
   });
 
   for (const { traces, golden } of groups) {
+    const pending = PENDING_GROUPS.get(traces.group);
     describe(traces.group, () => {
-      it.each(traces.traces.map((t) => [t.name, t] as const))("%s", async (_name, trace) => {
+      it.for(traces.traces.map((t) => [t.name, t] as const))("%s", async ([, trace], ctx) => {
         // (closing a heap with uncollectable objects left warns on stderr: not compared)
         const heap = await newHeap({ stderr: () => {} });
         let actual: Observation[];
@@ -63,6 +77,7 @@ describe("oracle: pyheap observes what CPython 3.11 observes", () => {
           heap.close();
         }
         const diff = firstDifference(trace, golden.results[trace.name], actual);
+        if (diff && pending) ctx.skip(`${pending}: ${diff}`);
         if (diff) expect.fail(diff);
       });
     });

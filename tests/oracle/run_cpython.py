@@ -9,6 +9,7 @@ See tests/oracle/README.md for the trace language and what is compared.
 
 Usage: python3 tests/oracle/run_cpython.py [--show NAME] [--only NAME]
 """
+import ctypes
 import gc
 import json
 import os
@@ -105,6 +106,137 @@ for _cls in (Plain, Del, Lazarus, Legacy):
 RESURRECT.clear()
 
 
+# ---- fresh classes (the "class" step) -----------------------------------------------------
+def make_class(name, like):
+    """A new class, made by a class statement when the trace runs: its shared keys start
+    empty (usable 30) in every trace. `like` is the fixed class whose behaviour it copies."""
+    if like == "Plain":
+        class K:
+            pass
+    elif like == "Del":
+        class K:
+            def __del__(self):
+                if REC:
+                    rec("del", LABELS.get(id(self), "?"))
+    elif like == "Lazarus":
+        class K:
+            def __del__(self):
+                if REC:
+                    rec("del", LABELS.get(id(self), "?"))
+                RESURRECT.append(self)
+    elif like == "Legacy":
+        @with_tp_del
+        class K:
+            def __tp_del__(self):
+                if REC:
+                    rec("legacy", LABELS.get(id(self), "?"))
+    else:
+        raise ValueError(f"a class step copies Plain, Del, Lazarus or Legacy, not {like!r}")
+    K.__name__ = K.__qualname__ = name   # (the AttributeError messages name the class)
+    return K
+
+
+# ---- an instance's attribute names, in iteration order, without materializing __dict__ ----
+# list(vars(x)) would answer, but in 3.11 it makes x a real __dict__ (a GC-tracked dict that
+# takes over the inline values): gc.get_referents(x) would see the dict, a collection would
+# count it, and new attributes would go through the dict. So read the inline values' order
+# bytes instead (Include/internal/pycore_dict.h, pycore_object.h, 3.11 64-bit):
+#   - the inline values pointer is at ((PyDictValues **)x)[-4], the managed dict at [-3];
+#   - ((uint8_t *)values)[-2] is the number of attributes, and the key index of the i-th
+#     inserted one is ((uint8_t *)values)[-3 - i] (_PyDictValues_AddToInsertionOrder);
+#   - the class's shared keys are ((PyHeapTypeObject *)cls)->ht_cached_keys: dk_log2_index_bytes
+#     at byte 9, dk_usable at 16, dk_nentries at 24, the indices at 32, then the unicode
+#     entries (me_key, me_value), 16 bytes each.
+# An instance whose dict exists already (the combined fallback once the keys are full) is
+# read with list(vars(x)): that makes nothing new.
+_VP = ctypes.c_void_p
+_U8 = ctypes.c_uint8
+_SSZ = ctypes.c_ssize_t
+
+
+def _cached_keys_offset():
+    def f():
+        class Probe:
+            pass
+        return Probe
+    probe = f()   # (its qualname f.<locals>.Probe differs from its name: ht_qualname is unique)
+    q = id(probe.__qualname__)
+    for off in range(0, type.__basicsize__, 8):
+        if _VP.from_address(id(probe) + off).value == q:
+            return off + 8   # ht_cached_keys follows ht_qualname
+    raise RuntimeError("cannot find ht_qualname in a heap type")
+
+
+_HT_CACHED_KEYS = _cached_keys_offset()
+
+
+def shared_keys(cls):
+    """The class's shared keys (names in key order) and their usable count (for debugging)."""
+    k = _VP.from_address(id(cls) + _HT_CACHED_KEYS).value
+    entries = k + 32 + (1 << _U8.from_address(k + 9).value)
+    n = _SSZ.from_address(k + 24).value
+    names = [ctypes.cast(_VP.from_address(entries + 16 * i).value, ctypes.py_object).value for i in range(n)]
+    return names, _SSZ.from_address(k + 16).value
+
+
+def attr_names(o):
+    """The instance's attribute names in iteration order (what list(vars(o)) would list)."""
+    a = id(o)
+    values = _VP.from_address(a - 32).value
+    if values is None:
+        return list(vars(o)) if _VP.from_address(a - 24).value is not None else []
+    k = _VP.from_address(id(type(o)) + _HT_CACHED_KEYS).value
+    entries = k + 32 + (1 << _U8.from_address(k + 9).value)
+    out = []
+    i = 0
+    n = _U8.from_address(values - 2).value
+    while i < n:
+        ix = _U8.from_address(values - 3 - i).value
+        out.append(ctypes.cast(_VP.from_address(entries + 16 * ix).value, ctypes.py_object).value)
+        i += 1
+    return out
+
+
+def _check_attr_names():
+    """attr_names against list(vars()) (read after it) on scratch instances of a fresh class:
+    orders, deletion and re-set, a failed del, the fallback to a combined dict."""
+    K = make_class("Check", "Plain")
+    seen = []
+    x = K()
+    x.b = 1
+    x.a = 2
+    y = K()
+    y.a = 1
+    y.c = 2
+    y.b = 3
+    del y.a
+    y.a = 4
+    try:
+        del y.q
+    except AttributeError:
+        pass
+    seen += [x, y]
+    for i in range(30):
+        z = K()
+        for j in range(i % 5):
+            setattr(z, "n%d" % ((i * 7 + j * 3) % 11), j)
+        seen.append(z)
+    w = K()
+    for j in range(35):
+        setattr(w, "m%02d" % j, j)
+    seen.append(w)
+    if shared_keys(K)[0][:4] != ["b", "a", "c", "q"]:
+        raise RuntimeError(f"shared keys read wrong: {shared_keys(K)}")
+    for o in seen:
+        got = attr_names(o)
+        if got != list(vars(o)):
+            raise RuntimeError(f"attr_names read {got}, vars() says {list(vars(o))}")
+
+
+_check_attr_names()
+gc.collect()
+
+
 # ---- weak references ---------------------------------------------------------------------
 WATCH_NAMES = []  # "watch" steps: callbacks also log these weakrefs' referents
 WATCH_REFS = []   # (the weakrefs, held here until the trace is cleaned up)
@@ -183,6 +315,43 @@ def q_peek(f):
     rec("peek", None if r is None else LABELS.get(id(r[0]), "?"))
 
 
+def q_try_delattr(o, name):
+    try:
+        delattr(o, name)     # (PyObject_SetAttr(o, name, NULL), as `del o.name`)
+    except AttributeError as e:
+        rec("delattr_error", e.args[0])
+        return
+    rec("delattr_error", None)
+
+
+ATOM_TYPES = (int, str, type(None), type)
+
+
+def q_referents(o):
+    # gc.get_referents(o) without atoms and the class (pyheap's classes are not heap objects)
+    out = ""
+    for r in gc.get_referents(o):
+        if isinstance(r, ATOM_TYPES):
+            continue
+        if out:
+            out += " "
+        out += LABELS.get(id(r), "?")
+    rec("referents", out)
+
+
+def q_attrs(o):
+    names = attr_names(o)
+    out = ""
+    i = 0
+    n = len(names)
+    while i < n:
+        if i:
+            out += " "
+        out += names[i]
+        i += 1
+    rec("attrs", out)
+
+
 def q_count():
     a, b, c = gc.get_count()          # a new 3-tuple (the TS runner makes one too)
     rec("count", f"{a} {b} {c}")
@@ -231,6 +400,7 @@ class Gen:
         self.lines = []
         self.atoms = []   # atoms that must not be compiled as constants (inside tuple displays)
         self.weak = {}    # weak container names -> their type
+        self.classes = set()  # names of the trace's own classes ("class" steps)
 
     def name(self, n):
         if n in SPECIAL:
@@ -285,13 +455,19 @@ class Gen:
                 out.append(f"{nm} = frozenset([{', '.join(v(x) for x in items)}])")
             elif t == "dict":
                 out.append(f"{nm} = {{{', '.join(f'{v(k)}: {v(x)}' for k, x in s.get('entries', []))}}}")
-            elif t in CLASSES:
-                out.append(f"{nm} = {t}()")
+            elif t in CLASSES or t in self.classes:
+                out.append(f"{nm} = {t if t in CLASSES else n(t)}()")
                 for a, x in s.get("attrs", []):
                     out.append(f"{nm}.{a} = {v(x)}")
             else:
                 raise ValueError(f"unknown type {t}")
             out.insert(1, f"LABELS[id({nm})] = {s['name']!r}")
+        elif op == "class":
+            c = s["name"]
+            if c in CLASSES or c in self.classes or c in SPECIAL:
+                raise ValueError(f"{self.trace['name']}: class {c} defined twice")
+            self.classes.add(c)
+            out.append(f"{n(c)} = make_class({c!r}, {s.get('like', 'Plain')!r})")
         elif op == "append":
             out.append(f"{n(s['target'])}.append({v(s['value'])})")
         elif op == "setitem":
@@ -318,6 +494,8 @@ class Gen:
             out.append(f"{n(s['name'])} = {n(s['from'])}")
         elif op == "del":
             out.append(f"del {n(s['name'])}")
+        elif op == "try_delattr":
+            out.append(f"q_try_delattr({n(s['target'])}, {s['attr']!r})")
         elif op == "collect":
             out.append(f"rec('collect', gc.collect({s.get('gen', 2)}))")
         elif op == "freeze":
@@ -337,6 +515,10 @@ class Gen:
             out.append("q_count()")
         elif op == "get_stats":
             out.append("q_stats()")
+        elif op == "referents":
+            out.append(f"q_referents({n(s['name'])})")
+        elif op == "attrs":
+            out.append(f"q_attrs({n(s['name'])})")
         elif op == "garbage_len":
             out.append("rec('garbage_len', len(gc.garbage))")
         elif op == "garbage":
@@ -447,7 +629,7 @@ def parse(log):
         if kind in ("count", "stats"):
             nums = [int(x) for x in value.split()]
             value = nums if kind == "count" else [nums[0:3], nums[3:6], nums[6:9]]
-        elif kind in ("garbage", "resurrected"):
+        elif kind in ("garbage", "resurrected", "referents", "attrs"):
             value = value.split() if value else []
         out.append([step, kind, value])
     return out

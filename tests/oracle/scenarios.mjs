@@ -1,6 +1,6 @@
 // Hand-written traces: ports of Lib/test/test_gc.py (reference section 7) and of
 // Lib/test/test_weakref.py that apply to pyheap, and scenarios of PEP 442 finalization,
-// of the generations and of weak references. Each trace's doc says what it checks; the assertions are CPython's
+// of the generations, of weak references and (sharedKeys) of key-sharing instance dicts. Each trace's doc says what it checks; the assertions are CPython's
 // observations (the golden files), not written here.
 //
 // Step helpers keep the traces short; see tests/oracle/trace.ts for the language.
@@ -332,4 +332,98 @@ export const scenarios = [
     nw("a", "Plain"), setattr("a", "a", "a"), nw("b", "Del"), setattr("b", "a", "a"), setattr("a", "b", "b"), nw("v", "Del"),
     weakSet("wv", s("a"), "a"), weakSet("wv", s("b"), "b"), weakSet("wk", "a", "v"), weakSet("wk", "b", 2), weakAdd("ws", "a"), weakAdd("ws", "b"),
     del("v", "a", "b"), weakLen("wv"), weakLen("wk"), weakLen("ws"), collect(), weakLen("wv"), weakLen("wk"), weakLen("ws"), stats),
+];
+
+// ---- key-sharing instance dictionaries (PEP 412, CPython 3.11) ----
+// A class without __slots__ has shared keys: the names its instances got, in the order the
+// class first saw each (max 30; usable starts at 30 and every instance creation takes one
+// while more than 1 is left, every new name one). An instance's own order (vars(), the
+// `attrs` query) is its insertion order; deallocation (subtype_dealloc), tp_traverse
+// (gc.get_referents, move_unreachable) and tp_clear go in the keys' order. A name that does
+// not fit any more turns the instance into a combined dict in its own order. These traces
+// use "class" steps: fresh classes, whose keys start empty in each trace. They never ask
+// get_count() (a class statement and the attrs query allocate CPython objects).
+const cls = (name, like) => (like ? { op: "class", name, like } : { op: "class", name });
+const tryDelattr = (target, attr) => ({ op: "try_delattr", target, attr });
+const referents = (name) => ({ op: "referents", name });
+const attrs = (name) => ({ op: "attrs", name });
+/** target.attr = a new instance of type named `${target}_${attr}` (a Del by default), held only by target. */
+const hold = (target, names, type = "Del") => names.map((a) => [nw(`${target}_${a}`, type), setattr(target, a, `${target}_${a}`), del(`${target}_${a}`)]);
+/** n instances of cls made and dropped (each takes one of the keys' usable entries while more than 1 is left). */
+const spend = (c, n) => [Array.from({ length: n }, () => nw("tmp", c)), del("tmp")];
+/** An instance of cls that gives the keys these names (None values), then dies. */
+const teach = (c, names) => [nw("teacher", c), names.map((a) => setattr("teacher", a, null)), del("teacher")];
+
+export const sharedKeys = [
+  t("shared_keys_first_instance_order", "P: a.tag, a.c; b.tag, b.b, b.c: P's keys are tag, c, b. del a frees a.c; del b frees b.c, then b.b (keys order), though vars(b) lists tag, b, c; get_referents(b) is in keys order too",
+    cls("P"), nw("a", "P"), setattr("a", "tag", 1), hold("a", ["c"]), nw("b", "P"), setattr("b", "tag", 2), hold("b", ["b", "c"]),
+    attrs("a"), attrs("b"), referents("b"), del("a"), del("b")),
+  t("shared_keys_two_classes", "each class has its own keys: K1 learns x, y and K2 y, x; p (K1) set y, x frees x, y; q (K2) set x, y frees y, x; r, of a third, Del-like class K3, runs its __del__, then frees y, x (the order it set them: K3's keys)",
+    cls("K1"), cls("K2"), cls("K3", "Del"), teach("K1", ["x", "y"]), nw("t", "K2"), setattr("t", "y", null), setattr("t", "x", null), del("t"),
+    nw("p", "K1"), hold("p", ["y", "x"]), nw("q", "K2"), hold("q", ["x", "y"]), nw("r", "K3"), hold("r", ["y", "x"]),
+    attrs("p"), attrs("q"), attrs("r"), referents("p"), referents("q"), del("p"), del("q"), del("r")),
+  t("shared_keys_different_orders", "one class, three instances setting c, a, b / b, c, a / a, b, c: the keys are c, a, b; every instance frees its values in that order, while vars() lists each one's own order",
+    cls("K"), nw("x", "K"), hold("x", ["c", "a", "b"]), nw("y", "K"), hold("y", ["b", "c", "a"]), nw("z", "K"), hold("z", ["a", "b", "c"]),
+    attrs("x"), attrs("y"), attrs("z"), referents("y"), referents("z"), del("z"), del("y"), del("x")),
+  t("shared_keys_fixed_classes_pinned", "the fixed classes' keys are a, b, c, d (run_cpython.py's warm-up; the pyheap runner makes the same): attributes set d, c, b, a are freed a, b, c, d: a Plain holder, a Del holder (its __del__ first), a Legacy holder (tp_del first), a Lazarus holder (resurrected: its values stay until its second death)",
+    nw("p", "Plain"), hold("p", ["d", "b", "c", "a"]), nw("d", "Del"), hold("d", ["d", "c", "b", "a"]), nw("g", "Legacy"), hold("g", ["c", "d", "a"]),
+    nw("z", "Lazarus"), hold("z", ["d", "a", "b"]), attrs("p"), referents("p"), referents("d"), del("p"), del("d"), del("g"), del("z"), resurrected,
+    load("z", "@resurrect", 0), clear("@resurrect"), finalized("z"), del("z")),
+  t("shared_keys_delete_then_reset", "a.x, a.y; del a.x frees x; a.x = x2 takes x's key slot again: vars(a) lists y, x, but a frees x2 before y (keys order)",
+    cls("K"), nw("a", "K"), hold("a", ["x", "y"]), attrs("a"), delattr("a", "x"), attrs("a"), nw("x2", "Del"), setattr("a", "x", "x2"), del("x2"),
+    attrs("a"), referents("a"), tryDelattr("a", "z"), del("a")),
+  t("shared_keys_delete_all_then_reset", "deleting every attribute keeps the instance's values (3.11): set again in another order, they are freed in the keys' order; a second del of the same name fails",
+    cls("K"), nw("a", "K"), hold("a", ["p", "q", "r"]), delattr("a", "q"), delattr("a", "p"), delattr("a", "r"), attrs("a"), tryDelattr("a", "q"),
+    nw("b", "K"), hold("b", ["r"]), nw("r2", "Del"), setattr("a", "r", "r2"), del("r2"), nw("q2", "Del"), setattr("a", "q", "q2"), del("q2"),
+    nw("p2", "Del"), setattr("a", "p", "p2"), del("p2"), attrs("a"), referents("a"), del("a"), del("b")),
+  t("shared_keys_failed_delattr_inserts_key", "a = K(); del a.q fails (AttributeError) but puts q into K's keys; b.p, b.q: b frees q before p (keys q, p), vars(b) lists p, q",
+    cls("K"), nw("a", "K"), tryDelattr("a", "q"), attrs("a"), nw("b", "K"), hold("b", ["p", "q"]), attrs("b"), referents("b"), del("b"),
+    hold("a", ["p", "q"]), del("a")),
+  t("shared_keys_failed_delattr_between_sets", "a.m; del a.n fails (n joins the keys after m); a.o; then b.o, b.n, b.m: b frees m, n, o (keys m, n, o)",
+    cls("K"), nw("a", "K"), hold("a", ["m"]), tryDelattr("a", "n"), hold("a", ["o"]), attrs("a"), nw("b", "K"), hold("b", ["o", "n", "m"]),
+    attrs("b"), referents("b"), del("b"), hold("a", ["n"]), referents("a"), del("a")),
+  t("shared_keys_exhaustion_fallback", "x.a, x.b, then 40 more instances: usable is down to 1. z (made before) gets b, a: split, freed a, b. y gets c (the last usable entry), d (no room: y becomes a combined dict in its own order), b, a: y frees c, d, b, a",
+    cls("K"), nw("x", "K"), hold("x", ["a", "b"]), nw("z", "K"), spend("K", 40), hold("z", ["b", "a"]),
+    nw("y", "K"), hold("y", ["c", "d", "b", "a"]), attrs("z"), attrs("y"), referents("z"), del("y"), del("z"), del("x")),
+  t("shared_keys_usable_boundary_split", "v.p, v.q, then 24 instances: w = K() leaves usable 2: w.q, w.p, w.r, w.s all fit in the keys, so w frees p, q, r, s (keys order)",
+    cls("K"), nw("v", "K"), hold("v", ["p", "q"]), spend("K", 24), nw("w", "K"), hold("w", ["q", "p", "r", "s"]), attrs("w"), referents("w"),
+    del("w"), del("v")),
+  t("shared_keys_usable_boundary_fallback", "v.p, v.q, then 25 instances: w = K() leaves usable 1: w.r takes it, w.s does not fit: w becomes a combined dict and frees q, p, r, s (its own order)",
+    cls("K"), nw("v", "K"), hold("v", ["p", "q"]), spend("K", 25), nw("w", "K"), hold("w", ["q", "p", "r", "s"]), attrs("w"),
+    del("w"), del("v")),
+  t("shared_keys_more_than_30_attributes", "u teaches K m04..m00; x gets m00..m34 (35 attributes): the keys fill up at m27 and x becomes a combined dict, freed in its own order; y (made after) gets m00, m01, both in the keys: split, freed m01, m00 (keys order)",
+    cls("K"), teach("K", ["m04", "m03", "m02", "m01", "m00"]), nw("x", "K"), hold("x", Array.from({ length: 35 }, (_, i) => `m${String(i).padStart(2, "0")}`)),
+    nw("y", "K"), hold("y", ["m00", "m01"]), attrs("y"), referents("y"), del("x"), del("y")),
+  t("shared_keys_fallback_delete_reset", "after the keys are full: f (a combined dict) gets a, b, c, y, z; del f.a, f.a = a2 moves a to the end: f frees b, c, y, z, a2. s (split, keys a, b, c) does the same with a: it frees a2 first (keys order)",
+    cls("K"), teach("K", ["a", "b", "c"]), spend("K", 30), nw("f", "K"), hold("f", ["a", "b", "c", "y", "z"]), delattr("f", "a"), nw("f_a2", "Del"), setattr("f", "a", "f_a2"), del("f_a2"),
+    nw("s", "K"), hold("s", ["a", "b", "c"]), delattr("s", "a"), nw("s_a2", "Del"), setattr("s", "a", "s_a2"), del("s_a2"),
+    attrs("f"), attrs("s"), referents("s"), del("f"), del("s")),
+  t("shared_keys_failed_delattr_when_full", "keys a, b, c, d, e, no usable entry left: del x.q fails without a new key (the same AttributeError; CPython gives x a __dict__ that still shares the keys); x.c is in the keys: x frees a, b, c (keys order); y's new name z turns y into a combined dict: b, a, z",
+    cls("K"), teach("K", ["a", "b", "c", "d"]), spend("K", 30), teach("K", ["e"]), nw("x", "K"), hold("x", ["b", "a"]), tryDelattr("x", "q"), hold("x", ["c"]), attrs("x"),
+    nw("y", "K"), hold("y", ["b", "a"]), tryDelattr("y", "q"), hold("y", ["z"]), attrs("y"), del("x"), del("y")),
+  t("shared_keys_nested_holders", "keys c, b, a; h1 holds D at a, h2 at b, D at c; h2 holds D at a and c: del h1 frees h1_c, then h2 (h2_c, h2_a), then h1_a",
+    cls("K"), teach("K", ["c", "b", "a"]), nw("h1", "K"), nw("h2", "K"), hold("h1", ["a"]), setattr("h1", "b", "h2"), hold("h1", ["c"]), hold("h2", ["a", "c"]), del("h2"),
+    referents("h1"), del("h1")),
+  t("shared_keys_lazarus_values", "Lazarus values resurrect themselves as their holder frees them: @resurrect lists them in the keys' order (z, y, x), not the holder's (x, y, z)",
+    cls("K"), teach("K", ["z", "y", "x"]), nw("h", "K"), hold("h", ["x", "y", "z"], "Lazarus"), del("h"), resurrected, clear("@resurrect")),
+  t("shared_keys_legacy_values_and_holder", "a Legacy-like fresh class (tp_del) holding Legacy values: tp_del of the holder, then the values' in keys order (b, c, a)",
+    cls("G", "Legacy"), teach("G", ["b", "c", "a"]), nw("g", "G"), hold("g", ["a", "b", "c"], "Legacy"), del("g")),
+  t("shared_keys_weakref_callbacks_dealloc", "values with weakref callbacks die in the keys' order (c, a, b) when their holder dies, after the holder's own weakref's callback; watching all three, each callback sees the values freed before it dead",
+    cls("K"), teach("K", ["c", "a", "b"]), nw("h", "K"), nw("va", "Plain"), nw("vb", "Plain"), nw("vc", "Plain"),
+    setattr("h", "a", "va"), setattr("h", "b", "vb"), setattr("h", "c", "vc"), wcb("wa", "va"), wcb("wb", "vb"), wcb("wc", "vc"), wcb("wh", "h"),
+    watch("wa"), watch("wb"), watch("wc"), del("va", "vb", "vc"), del("h")),
+  t("shared_keys_clear_order_old_values", "tp_clear of young cyclic trash in the keys' order: D values that survived a full collection (generation 2) are held only by a self-referencing instance; collect(0) clears it and they die by refcount in keys order c, b, a (the instance's order: a, b, c)",
+    cls("K"), teach("K", ["c", "b", "a"]), nw("va", "Del"), nw("vb", "Del"), nw("vc", "Del"), collect(),
+    nw("h", "K"), setattr("h", "a", "va"), setattr("h", "b", "vb"), setattr("h", "c", "vc"), setattr("h", "me", "h"), del("va", "vb", "vc"),
+    referents("h"), del("h"), collect(0), collect()),
+  t("shared_keys_clear_order_frozen_weakrefs", "the same with frozen values and weakref callbacks: freeze() keeps the values out of the collection; collect() clears the trash instance in keys order (y, z, x), so the callbacks come in that order",
+    cls("K"), teach("K", ["y", "z", "x"]), nw("vx", "Plain"), nw("vy", "Plain"), nw("vz", "Plain"), { op: "freeze" },
+    nw("h", "K"), setattr("h", "x", "vx"), setattr("h", "y", "vy"), setattr("h", "z", "vz"), setattr("h", "me", "h"), wcb("wx", "vx"), wcb("wy", "vy"), wcb("wz", "vz"),
+    del("vx", "vy", "vz", "h"), collect(), { op: "unfreeze" }, collect()),
+  t("shared_keys_traverse_order_survivors", "tp_traverse in the keys' order shapes the collector's lists: D values (self-cycles, made a then b) held by a live instance are moved back to the young list in the order it visits them (keys b, a); once trash, collect(1) finalizes and calls back b first",
+    cls("K"), teach("K", ["b", "a"]), nw("da", "Del"), setattr("da", "a", "da"), nw("db", "Del"), setattr("db", "a", "db"), wcb("wa", "da"), wcb("wb", "db"),
+    nw("r", "K"), setattr("r", "a", "da"), setattr("r", "b", "db"), del("da", "db"), collect(0), referents("r"), del("r"), collect(1), deref("wa"), deref("wb")),
+  t("shared_keys_fallback_dict_in_cycle", "30 instances, then the keys learn a (no usable entry left): s.a = s stays split, f.a = f, f.c turns f into a combined dict. In CPython that instance is two GC objects, itself and its __dict__: its self-cycle collects 2 (the split one's: 1)",
+    cls("K"), spend("K", 30), teach("K", ["a"]), nw("s", "K"), setattr("s", "a", "s"), nw("f", "K"), setattr("f", "a", "f"), setattr("f", "c", 1), attrs("f"),
+    del("s"), collect(), del("f"), collect(), stats),
 ];

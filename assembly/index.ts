@@ -10,13 +10,29 @@ import { arenaInit } from "./alloc/arena";
 import { obmallocInit, objMalloc, objCalloc, objRealloc, objFree, objUsableSize } from "./alloc/obmalloc";
 import { statsCollect, allocatedBlocks, arenaDescribe, checkHeap } from "./alloc/stats";
 import { addressInRange, arenaAt, maxarenas } from "./alloc/arena";
-import { staticInit, typesInit, generationsInit, noneInit } from "./object/header";
+import { staticInit } from "./alloc/static";
+import { typesInit, noneInit } from "./object/header";
+import { generationsInit } from "./gc/heads";
 import { numbersInit } from "./object/numbers";
 import { stringsInit } from "./object/strings";
 import { tuplesInit } from "./object/sequences";
+import { frozensetHash, frozensetEq } from "./object/set";
+import { setFrozensetProtocol } from "./object/hash";
+import { deallocate } from "./object/dealloc";
+import { setDeallocator } from "./object/refcount";
+import { collectAutomatic } from "./gc/collect";
+import { setCollector } from "./gc/alloc";
 
-/** Sets the page cap, builds the allocator's tables and the immortal objects. 1 on success. */
+/**
+ * Sets the page cap, builds the allocator's tables and the immortal objects, and makes
+ * the engine's three ties by reference (so that no import cycle is needed for them):
+ * allocation may collect (gc/alloc.ts), a decref may deallocate (object/refcount.ts),
+ * hashing and comparing keys may reach a frozenset's (object/hash.ts). 1 on success.
+ */
 export function init(maxPages: i32): i32 {
+  setCollector(collectAutomatic);
+  setDeallocator(deallocate);
+  setFrozensetProtocol(frozensetHash, frozensetEq);
   pagesInit(maxPages);
   if (!arenaInit()) return 0;
   obmallocInit();
@@ -39,12 +55,34 @@ export function arena_slots(): u32 { return maxarenas; }
 export function arena_address(i: u32): usize { return i < maxarenas ? arenaAt(i).address : 0; }
 export function heap_check(): i32 { return checkHeap(); }
 
-// The allocator's constants, for the host (one source of truth for the layout).
+// ---- constants: the host reads these globals at load (src/abi.ts); none is written twice ----
+// The allocator's layout.
 export {
   ALIGNMENT, SMALL_REQUEST_THRESHOLD, NB_SMALL_SIZE_CLASSES, POOL_SIZE, POOL_OVERHEAD, ARENA_SIZE,
   MAX_POOLS_IN_ARENA,
 } from "./alloc/config";
 export { MAX_REQUEST } from "./alloc/pages";
+export { STATS_GLOBALS } from "./alloc/stats";
+export {
+  G_ARENAS_TOTAL, G_ARENAS_CURRENT, G_ARENAS_HIGHWATER, G_UNUSED_POOLS, G_UNALIGNED_ARENAS, G_RAW_BLOCKS, G_LARGE_BYTES,
+  G_ARENA_BYTES, G_TABLE_BYTES, G_COMMITTED, G_STATIC, G_FREE_BYTES, G_FREE_BLOCKS, G_FREE_LARGEST, G_CAP_BYTES,
+  G_ARENA_MAP_BYTES, G_ARENA_SLOTS, G_LARGE_HELD, G_COUNT,
+} from "./alloc/stats";
+// Objects: type ids, type flags, error kinds, immortality.
+export {
+  TYPE_NONE, TYPE_BOOL, TYPE_INT, TYPE_FLOAT, TYPE_STR, TYPE_BYTES, TYPE_BYTEARRAY, TYPE_TUPLE, TYPE_LIST, TYPE_DICT,
+  TYPE_SET, TYPE_FROZENSET, TYPE_MEMORYVIEW, TYPE_WEAKREF, TYPE_PROXY, TYPE_BUILTIN_END, FIRST_CLASS, MAX_TYPES,
+  TF_GC, TF_HASHABLE, TF_SLOTS, TF_DEL, TF_LEGACY_DEL, TF_WEAKREF, TF_INSTANCE, IMMORTAL_REFCNT,
+} from "./object/header";
+export { ERR_NONE, ERR_MEMORY, ERR_INDEX, ERR_KEY, ERR_UNHASHABLE, ERR_BUFFER, ERR_RECURSION, ERR_TYPE } from "./object/errors";
+export { SHARED_KEYS_MAX_SIZE } from "./object/instance";
+export { MAX_DEPTH } from "./object/hash";
+export { MISUSE_DEAD, MISUSE_TYPE, MISUSE_REFCNT } from "./object/debug";
+// The collector: generations, debug flags, the statistics' fields.
+export { NUM_GENERATIONS } from "./gc/heads";
+export {
+  DEBUG_STATS, DEBUG_COLLECTABLE, DEBUG_UNCOLLECTABLE, DEBUG_SAVEALL, STAT_COLLECTIONS, STAT_COLLECTED, STAT_UNCOLLECTABLE,
+} from "./gc/collect";
 
 // ---- the cycle collector and the gc module (assembly/gc/) ---------------------------
 // (Before the object exports: the allocation path inlines a call into the collector,

@@ -43,7 +43,7 @@ export const G_CAP_BYTES: u32 = 14;
 export const G_ARENA_MAP_BYTES: u32 = 15;
 export const G_ARENA_SLOTS: u32 = 16;
 export const G_LARGE_HELD: u32 = 17;
-const G_COUNT: u32 = 18;
+export const G_COUNT: u32 = 18;
 
 const statsBuf: usize = memory.data((STATS_GLOBALS + G_COUNT) * 8, 8);
 

@@ -6,9 +6,7 @@ import {
   gcSetDebug, gcGetDebug, gcGarbage, gcGenerationSize, gcFreeze, gcUnfreeze, gcFreezeCount, gcIsTracked,
   gcIsFinalized, gcGetObjects, gcGetReferrers, gcGetReferents,
 } from "./collect";
-import { weakrefNew, wrObject, wrCallback, weakrefCount, weakrefList, isWeakref } from "./weakref";
-import { debugLive, misuse, MISUSE_DEAD, MISUSE_TYPE } from "../object/debug";
-import { TYPE_WEAKREF } from "../object/header";
+import { debugLive, misuse, MISUSE_DEAD } from "../object/debug";
 import { refCensus, censusExternal, censusNextHeld, censusNextSlot, censusDone } from "./census";
 
 // the debug build's checks (compiled away when PYHEAP_DEBUG is 0)
@@ -16,11 +14,6 @@ import { refCensus, censusExternal, censusNextHeld, censusNextSlot, censusDone }
 @inline function live(o: usize): void {
   if (PYHEAP_DEBUG) { if (!debugLive(o)) misuse(MISUSE_DEAD, o, 0); }
 }
-// @ts-ignore: decorator
-@inline function weak(o: usize): void {
-  if (PYHEAP_DEBUG) { live(o); if (!isWeakref(o)) misuse(MISUSE_TYPE, o, TYPE_WEAKREF); }
-}
-
 export function gc_collect(generation: i32): i32 { return gcCollect(generation); }
 export function gc_enable(on: bool): void { gcEnable(on); }
 export function gc_is_enabled(): bool { return gcIsEnabled(); }
@@ -56,31 +49,6 @@ export function gc_get_referrers(p: usize, n: i32): usize {
 export function gc_get_referents(p: usize, n: i32): usize {
   if (PYHEAP_DEBUG) for (let i = 0; i < n; i++) live(load<u32>(p + (<usize>i << 2)));
   return gcGetReferents(p, n);
-}
-
-// ---- weak references (gc/weakref.ts) ----
-/** weakref.ref (proxy 0) / weakref.proxy (proxy 1) of o; callback: the host's number, 0 none. New. */
-export function weakref_new(o: usize, callback: u32, proxy: bool): usize {
-  live(o);
-  return weakrefNew(o, callback, proxy);
-}
-/** The referent (borrowed), or 0 once it died. */
-export function weakref_get(wr: usize): usize {
-  weak(wr);
-  return wrObject(wr);
-}
-export function weakref_callback(wr: usize): u32 {
-  weak(wr);
-  return wrCallback(wr);
-}
-export function weakref_count(o: usize): u32 {
-  live(o);
-  return weakrefCount(o);
-}
-/** New list of o's weakrefs, or 0. */
-export function weakref_list(o: usize): usize {
-  live(o);
-  return weakrefList(o);
 }
 
 // ---- the debug build's reference census (gc/census.ts; finds nothing in release) ----

@@ -21,7 +21,8 @@
 import { pageAlloc, pageFree, PURPOSE_TABLE } from "../alloc/pages";
 import { debugTable, debugTableSize, debugSlot } from "../object/debug";
 import { isImmortal } from "../object/header";
-import { traverse, VISIT_COUNT } from "./traverse";
+import { traverse } from "./traverse";
+import { VISIT_COUNT } from "./visit";
 
 let counts: usize = 0;
 let countsSlots: u32 = 0;

@@ -8,50 +8,53 @@
 // generation with the 25% rule for the oldest), gc_collect_with_callback, and the
 // state of the gc module (thresholds, counts, stats, debug flags, gc.garbage).
 //
-// Generations are the lists of object/header.ts (`generations`): heads 0, 1, 2 and the
-// permanent generation (gc.freeze). A collection of generation g:
+// Generations are the lists of gc/heads.ts (`generations`): heads 0, 1, 2 and the
+// permanent generation (gc.freeze). A collection of generation g, in gc_collect_main's
+// order (every comment below names these steps by CPython's names):
 //
-//   1. count[g+1] += 1; count[0..g] = 0
-//   2. young = generations 0..g merged into g; old = g + 1 (or young itself for g = 2)
-//   3. deduce_unreachable(young -> unreachable): gc_refs = refcnt for each object in
-//      young; minus every reference from inside young; move_unreachable: an object
-//      with gc_refs > 0 is reached from outside, and everything it reaches is too
-//   4. untrack tuples whose items cannot be in a cycle (done by 3's scan as it passes
-//      each reachable object: the order, hence every decision, is untrack_tuples')
-//   5. young merges into old (a full collection also untracks dicts of untrackable items)
-//   6. objects with a legacy finalizer, and all they reach, are set aside (uncollectable)
-//   7. (collector issue, next: weakrefs to the unreachable are cleared, callbacks run)
-//   8. finalize_garbage: each del hook runs once (PEP 442)
-//   9. handle_resurrected_objects: deduce again inside the unreachable set; what a
-//      hook made reachable survives (into old) and is not counted
-//  10. delete_garbage: tp_clear each remaining object; refcounts free the cycles
-//  11. uncollectables to gc.garbage (all garbage with DEBUG_SAVEALL)
-//  12. a full collection clears the free lists; statistics; return collected + uncollectable
+//   counts            count[g+1] += 1; count[0..g] = 0
+//   young and old     generations 0..g merged into g; old = g + 1 (or young itself for g = 2)
+//   deduce_unreachable(young -> unreachable): update_refs (gc_refs = refcnt), subtract_refs
+//                     (minus every reference from inside young), move_unreachable (an
+//                     object with gc_refs > 0 is reached from outside, and all it reaches)
+//   untrack_tuples    done by move_unreachable's scan as it passes each reachable object
+//                     (the order, hence every decision, is untrack_tuples')
+//   merge into old    young joins old; a full collection also runs untrack_dicts
+//   move_legacy_finalizers, move_legacy_finalizer_reachable: set aside (uncollectable)
+//   handle_weakrefs   weakrefs to the unreachable cleared, callbacks of live weakrefs run
+//   finalize_garbage  each del hook runs once (PEP 442)
+//   handle_resurrected_objects: deduce again inside the unreachable set; what a hook
+//                     made reachable survives (into old) and is not counted
+//   delete_garbage    tp_clear each remaining object; refcounts free the cycles
+//   handle_legacy_finalizers: uncollectables to gc.garbage (all garbage with DEBUG_SAVEALL)
+//   clear_freelists   (full collections), statistics; return collected + uncollectable
 //
 // Invariants kept here: between collections every list is doubly linked with clean
 // flags (only FINALIZED may be set); no host code runs between update_refs and the end
 // of move_legacy_finalizers (the lists are in their intermediate states then); a
 // collection never starts while one runs (`collecting`).
 
-import {
-  generations, gcCount0, setGcCount0, setGcTrigger, GC_HEAD, PREV_FINALIZED, TF_DEL, TF_LEGACY_DEL,
-  TYPE_TUPLE, TYPE_DICT, TYPE_MASK, OF_WEAKREFS, typeId, flagsOf, untrack, isGC, isTracked, fail, ERR_MEMORY,
-} from "../object/header";
-import { incref, decref, hostDel } from "../object/refcount";
+import { TF_DEL, TF_LEGACY_DEL, TYPE_TUPLE, TYPE_DICT, TYPE_MASK, OF_WEAKREFS, typeId, flagsOf, isGC } from "../object/header";
+import { fail, ERR_MEMORY } from "../object/errors";
+import { incref, decref } from "../object/refcount";
+import { hostDel } from "../object/dealloc";
 import { objMalloc, objFree } from "../alloc/obmalloc";
-import { targetsAdd } from "./traverse";
 import { listNewInCollector as listNew, listAppend as pyListAppend } from "../object/sequences";
 import { floatClearFreeList } from "../object/numbers";
 import { tupleClearFreeLists, listClearFreeList } from "../object/sequences";
 import { dictClearFreeList } from "../object/dict";
 import {
+  GC_HEAD, PREV_FINALIZED, NUM_GENERATIONS, generations, gcCount0, setGcCount0, setGcTrigger, untrack, isTracked,
+} from "./heads";
+import {
   NEXT_MASK_UNREACHABLE, gcNext, setNext, setPrev, clearCollecting, isFinalized, getRefs, resetRefs, listInit, listIsEmpty, listAppend, listMove, listMerge, listSize,
 } from "./lists";
-import { handleWeakrefs } from "./weakref";
+import { handleWeakrefs } from "./handle_weakrefs";
+import { traverse, clearObject } from "./traverse";
 import {
-  traverse, clearObject, VISIT_DECREF, VISIT_REACHABLE, VISIT_MOVE, VISIT_REFERS, VISIT_COLLECT,
-  VISIT_MAY_TRACK, visitFound, visitFailed, resetVisit,
-} from "./traverse";
+  VISIT_DECREF, VISIT_REACHABLE, VISIT_MOVE, VISIT_REFERS, VISIT_COLLECT, VISIT_MAY_TRACK, visitFound, visitFailed,
+  resetVisit, targetsAdd, vectorInit, vectorData, vectorLength,
+} from "./visit";
 
 /** Tells the host about a collection: phase 0 start, 1 stop, 2 the DEBUG_STATS "done" line. */
 // @ts-ignore: decorator
@@ -62,11 +65,14 @@ declare function hostGcPhase(phase: i32, generation: i32, collected: i32, uncoll
 @external("env", "gc_debug_object")
 declare function hostGcDebugObject(kind: i32, o: usize): void;
 
-export const NUM_GENERATIONS: i32 = 3;
 export const DEBUG_STATS: u32 = 1;
 export const DEBUG_COLLECTABLE: u32 = 2;
 export const DEBUG_UNCOLLECTABLE: u32 = 4;
 export const DEBUG_SAVEALL: u32 = 32;
+/** The fields of gc.get_stats()'s per-generation dicts, in CPython's order. */
+export const STAT_COLLECTIONS: i32 = 0;
+export const STAT_COLLECTED: i32 = 1;
+export const STAT_UNCOLLECTABLE: i32 = 2;
 
 // ---- state (CPython's struct _gc_runtime_state) ----------------------------------------
 let enabled: bool = true;
@@ -314,19 +320,18 @@ function garbageAppend(o: usize): void {
 // ---- gc_collect_main ------------------------------------------------------------------
 
 function collectMain(generation: i32): i32 {
-  // 1. counts
+  // counts
   if (generation + 1 < NUM_GENERATIONS) setCount(generation + 1, count(generation + 1) + 1);
   for (let i = 0; i <= generation; i++) setCount(i, 0);
-  // 2. young and old
+  // young and old
   for (let i = 0; i < generation; i++) listMerge(genHead(i), genHead(generation));
   const young = genHead(generation);
   const old = generation < NUM_GENERATIONS - 1 ? genHead(generation + 1) : young;
-  // 3.
+  // deduce_unreachable (with untrack_tuples; survivors: gc_list_size(young), counted on the way)
   const unreachable = unreachableHead;
   listInit(unreachable);
-  // 4. (in 3's scan) survivors: gc_list_size(young), counted on the way
   const survivors = deduceUnreachable(young, unreachable, true);
-  // 5.
+  // merge into old (untrack_dicts in a full collection)
   if (young != old) {
     if (generation == NUM_GENERATIONS - 2) longLivedPending += survivors;
     listMerge(young, old);
@@ -334,7 +339,7 @@ function collectMain(generation: i32): i32 {
     longLivedPending = 0;
     longLivedTotal = untrackType(young, TYPE_DICT);   // only in full collections (bpo-14775)
   }
-  // 6.
+  // move_legacy_finalizers, move_legacy_finalizer_reachable
   const finalizers = finalizersHead;
   listInit(finalizers);
   const has = moveLegacyFinalizers(unreachable, finalizers);
@@ -342,9 +347,9 @@ function collectMain(generation: i32): i32 {
   if (debugFlags & DEBUG_COLLECTABLE) {
     for (let g = gcNext(unreachable); g != unreachable; g = gcNext(g)) hostGcDebugObject(0, g + GC_HEAD);
   }
-  // 7. weakrefs to garbage cleared; callbacks of weakrefs that are not garbage run
+  // handle_weakrefs: weakrefs to garbage cleared; callbacks of weakrefs that are not garbage run
   let m: i32 = handleWeakrefs(unreachable, wrcbHead, old);
-  // 8.-10.
+  // finalize_garbage, handle_resurrected_objects, delete_garbage
   // (no del hook among them: finalize_garbage would only move each object to `seen` and back)
   const ranDel = (has & TF_DEL) != 0 && finalizeGarbage(unreachable);
   const finalUnreachable = finalUnreachableHead;
@@ -360,7 +365,7 @@ function collectMain(generation: i32): i32 {
   }
   m += <i32>listSize(finalUnreachable);
   deleteGarbage(finalUnreachable, old);
-  // 11.
+  // handle_legacy_finalizers (and the DEBUG lines)
   let n: i32 = 0;
   for (let g = gcNext(finalizers); g != finalizers; g = gcNext(g)) {
     n++;
@@ -368,16 +373,16 @@ function collectMain(generation: i32): i32 {
   }
   if (debugFlags & DEBUG_STATS) hostGcPhase(2, generation, m + n, n);
   handleLegacyFinalizers(finalizers, old);
-  // 12.
+  // clear_freelists (full collections), statistics
   if (generation == NUM_GENERATIONS - 1) {
     floatClearFreeList();
     tupleClearFreeLists();
     listClearFreeList();
     dictClearFreeList();
   }
-  addStat(generation, 0, 1);
-  addStat(generation, 1, m);
-  addStat(generation, 2, n);
+  addStat(generation, STAT_COLLECTIONS, 1);
+  addStat(generation, STAT_COLLECTED, m);
+  addStat(generation, STAT_UNCOLLECTABLE, n);
   lastCollected = m;
   lastUncollectable = n;
   return n + m;
@@ -501,17 +506,20 @@ export function gcGetReferrers(p: usize, n: i32): usize {
 
 /** gc.get_referents(*objs): a new list of what the containers among the n ids at p refer to; 0 = no memory. */
 export function gcGetReferents(p: usize, n: i32): usize {
-  const result = listNew();
-  if (!result) return 0;
-  for (let i = 0; i < n; i++) {
+  const v = referents;
+  vectorInit(v);
+  resetVisit();
+  for (let i = 0; i < n && !visitFailed; i++) {
     const o = <usize>load<u32>(p + (<usize>i << 2));
-    if (!isGC(o)) continue;
-    resetVisit();
-    traverse(o, VISIT_COLLECT, result);
-    if (visitFailed) {
-      decref(result);
-      return fail(ERR_MEMORY);
-    }
+    if (isGC(o)) traverse(o, VISIT_COLLECT, v);
   }
-  return result;
+  // (the ids are borrowed until the list holds them: nothing runs in between)
+  let result: usize = visitFailed ? 0 : listNew();
+  const data = vectorData(v), m = vectorLength(v);
+  for (let i = 0; i < m && result; i++) {
+    if (!pyListAppend(result, load<u32>(data + (<usize>i << 2)))) { decref(result); result = 0; }
+  }
+  if (data) objFree(data);
+  return result ? result : fail(ERR_MEMORY);
 }
+const referents: usize = memory.data(12, 4);

@@ -14,7 +14,7 @@
 //
 // Sentinel heads never carry flags.
 
-import { PREV_MASK, PREV_FINALIZED, PREV_COLLECTING } from "../object/header";
+import { PREV_MASK, PREV_FINALIZED, PREV_COLLECTING } from "./heads";
 
 export const NEXT_MASK_UNREACHABLE: u32 = 1;
 

@@ -4,11 +4,11 @@
 // returned reference; "borrowed" = valid while the container holds it.
 
 import {
-  NONE, lastError, lastErrorType, ERR_NONE, typeId, isTracked, isGC, gcCount0, TYPE_STR,
-  TYPE_BYTES, TF_SLOTS, flagsOf, slotsOf, ntypes, FIRST_CLASS, TYPE_LIST, TYPE_TUPLE, TYPE_DICT, TYPE_SET,
-  TYPE_FROZENSET, TYPE_BYTEARRAY, TYPE_MEMORYVIEW,
+  NONE, typeId, isGC, TYPE_STR, TYPE_BYTES, TF_SLOTS, flagsOf, slotsOf, ntypes, FIRST_CLASS, TYPE_LIST, TYPE_TUPLE,
+  TYPE_DICT, TYPE_SET, TYPE_FROZENSET, TYPE_BYTEARRAY, TYPE_MEMORYVIEW, TYPE_WEAKREF,
 } from "./header";
-import * as H from "./header";
+import { lastError, lastErrorType, clearError } from "./errors";
+import { isTracked, gcCount0 } from "../gc/heads";
 import { TRUE_OBJ, FALSE_OBJ, intFromI32, intFromI64, intFromF64, intFromDigits, floatNew, floatNumFree, floatClearFreeList } from "./numbers";
 import { strAlloc, strIntern, strImmortalize, internCount, EMPTY_STR, EMPTY_BYTES } from "./strings";
 import {
@@ -26,8 +26,11 @@ import {
   classDefine, instNew, instNew2, instNewWith, slotGet, slotSet, slotDel, attrGet, attrSet, attrDel, attrCount,
   attrName, attrValue,
 } from "./instance";
-import { incref, decref, sizeOf, deallocations } from "./refcount";
+import { incref, decref } from "./refcount";
+import { deallocations } from "./dealloc";
+import { sizeOf } from "./sizeof";
 import { hashOf, objEq } from "./hash";
+import { weakrefNew, wrObject, wrCallback, weakrefCount, weakrefList, isWeakref } from "./weakref";
 import { debugLive, debugLiveCount, misuse, MISUSE_DEAD, MISUSE_TYPE, MISUSE_REFCNT } from "./debug";
 
 // ---- the debug build's argument checks (compiled away when PYHEAP_DEBUG is 0) ----
@@ -79,7 +82,7 @@ export function debug_is_live(o: usize): bool { return PYHEAP_DEBUG ? debugLive(
 // ---- errors, singletons, reference counts ----
 export function last_error(): i32 { return lastError; }
 export function last_error_type(): u32 { return lastErrorType; }
-export function clear_error(): void { H.fail(ERR_NONE); }
+export function clear_error(): void { clearError(); }
 export function none_obj(): usize { return NONE; }
 export function true_obj(): usize { return TRUE_OBJ; }
 export function false_obj(): usize { return FALSE_OBJ; }
@@ -247,7 +250,7 @@ export function dict_set(d: usize, k: usize, v: usize): i32 {
 /** Borrowed; 0 when absent (last_error 0) or on error. */
 export function dict_get(d: usize, k: usize): usize {
   isa(d, TYPE_DICT); live(k);
-  H.fail(ERR_NONE); return dictGet(d, k);
+  clearError(); return dictGet(d, k);
 }
 export function dict_delete(d: usize, k: usize): i32 {
   isa(d, TYPE_DICT); live(k);
@@ -360,10 +363,10 @@ export function dealloc_count(): u64 { return deallocations; }
 /** Free-list lengths: 0 float, 1 tuple (all sizes), 2 list, 3 dict. */
 export function freelist_count(kind: i32): i32 {
   switch (kind) {
-    case 0: return floatNumFree;
+    case 0: return floatNumFree();
     case 1: return tupleFreeCount();
-    case 2: return listNumFree;
-    case 3: return dictNumFree;
+    case 2: return listNumFree();
+    case 3: return dictNumFree();
   }
   return 0;
 }
@@ -374,4 +377,33 @@ export function freelists_clear(): void {
   dictClearFreeList();
 }
 
+// @ts-ignore: decorator
+@inline function weak(o: usize): void {
+  if (PYHEAP_DEBUG) { live(o); if (!isWeakref(o)) misuse(MISUSE_TYPE, o, TYPE_WEAKREF); }
+}
+
+// ---- weak references (object/weakref.ts) ----
+/** weakref.ref (proxy 0) / weakref.proxy (proxy 1) of o; callback: the host's number, 0 none. New. */
+export function weakref_new(o: usize, callback: u32, proxy: bool): usize {
+  live(o);
+  return weakrefNew(o, callback, proxy);
+}
+/** The referent (borrowed), or 0 once it died. */
+export function weakref_get(wr: usize): usize {
+  weak(wr);
+  return wrObject(wr);
+}
+export function weakref_callback(wr: usize): u32 {
+  weak(wr);
+  return wrCallback(wr);
+}
+export function weakref_count(o: usize): u32 {
+  live(o);
+  return weakrefCount(o);
+}
+/** New list of o's weakrefs, or 0. */
+export function weakref_list(o: usize): usize {
+  live(o);
+  return weakrefList(o);
+}
 

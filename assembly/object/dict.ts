@@ -27,56 +27,90 @@
 //   - a stored key keeps the first key object: replacing the value of 1 by setting
 //     True keeps the key 1 (Python's rule).
 
-import {
-  TYPE_DICT, TYPE_TUPLE, newGCObject, gcAlloc, gcLink, freeGCObject, track, isTracked, isGC, typeId, fail,
-  ERR_KEY, ERR_MEMORY, GC_HEAD, lastError, lastErrorType,
-} from "./header";
+import { TYPE_DICT, TYPE_TUPLE, TYPE_STR, isGC, typeId } from "./header";
+import { fail, ERR_KEY, ERR_MEMORY, lastError, lastErrorType } from "./errors";
 import { objMalloc, objFree } from "../alloc/obmalloc";
-import { incref, decref } from "./refcount";
+import { FreeList, freeListPop, freeListPush, freeListClear } from "../alloc/freelist";
+import { GC_HEAD, track, isTracked, deadCursor, setDeadCursor } from "../gc/heads";
+import { newGCObject, gcAlloc, gcLink, freeGCObject } from "../gc/alloc";
+import { visit, VISIT_COLLECT, VISIT_REFERS } from "../gc/visit";
+import { incref, decref, dropChild } from "./refcount";
 import { hashOf, objEq } from "./hash";
 
 const DKIX_EMPTY: i32 = -1;
 const DKIX_DUMMY: i32 = -2;
 const MINSIZE: u32 = 8;
 export const DICT_MAXFREELIST: i32 = 80;
-export let dictFree: usize = 0;
-export let dictNumFree: i32 = 0;
+const dictFree = memory.data(offsetof<FreeList>(), 8);
+export function dictNumFree(): i32 { return changetype<FreeList>(dictFree).count; }
+
+// ---- layout ----
+const DICT_USED: usize = 8;
+const DICT_KEYS: usize = 12;
+const DICT_BYTES: usize = 16;
+const KEYS_USABLE: usize = 4;
+const KEYS_NENTRIES: usize = 8;
+const ENTRY_BYTES: usize = 12;
+const ENTRY_HASH: usize = 0;
+const ENTRY_KEY: usize = 4;
+const ENTRY_VALUE: usize = 8;
 
 // @ts-ignore: decorator
-@inline export function dictUsed(d: usize): i32 { return load<i32>(d, 8); }
+@inline export function dictUsed(d: usize): i32 { return load<i32>(d, DICT_USED); }
 // @ts-ignore: decorator
-@inline export function dictKeys(d: usize): usize { return load<u32>(d, 12); }
+@inline function setDictUsed(d: usize, n: i32): void { store<i32>(d, n, DICT_USED); }
+// @ts-ignore: decorator
+@inline export function dictKeys(d: usize): usize { return load<u32>(d, DICT_KEYS); }
+// @ts-ignore: decorator
+@inline function setDictKeys(d: usize, k: usize): void { store<u32>(d, <u32>k, DICT_KEYS); }
+// @ts-ignore: decorator
+@inline function entryHash(e: usize): i32 { return load<i32>(e, ENTRY_HASH); }
+// @ts-ignore: decorator
+@inline export function entryKey(e: usize): usize { return load<u32>(e, ENTRY_KEY); }
+// @ts-ignore: decorator
+@inline export function entryValue(e: usize): usize { return load<u32>(e, ENTRY_VALUE); }
+// @ts-ignore: decorator
+@inline function setEntry(e: usize, hash: i32, key: usize, value: usize): void {
+  store<i32>(e, hash, ENTRY_HASH);
+  store<u32>(e, <u32>key, ENTRY_KEY);
+  store<u32>(e, <u32>value, ENTRY_VALUE);
+}
 // @ts-ignore: decorator
 @inline function ksize(k: usize): u32 { return load<u32>(k); }
 // @ts-ignore: decorator
 @inline function kentries(k: usize): usize { return k + 16 + (<usize>load<u32>(k) << 2); }
 // @ts-ignore: decorator
-@inline export function entryAt(k: usize, i: i32): usize { return kentries(k) + <usize>i * 12; }
+@inline export function entryAt(k: usize, i: i32): usize { return kentries(k) + <usize>i * ENTRY_BYTES; }
 // @ts-ignore: decorator
-@inline export function keysNentries(k: usize): i32 { return load<i32>(k, 8); }
+@inline export function keysNentries(k: usize): i32 { return load<i32>(k, KEYS_NENTRIES); }
+// @ts-ignore: decorator
+@inline function keysUsable(k: usize): u32 { return load<u32>(k, KEYS_USABLE); }
+// @ts-ignore: decorator
+@inline function setKeysCounts(k: usize, usable: u32, nentries: i32): void {
+  store<u32>(k, usable, KEYS_USABLE);
+  store<i32>(k, nentries, KEYS_NENTRIES);
+}
 // @ts-ignore: decorator
 @inline function usableFraction(n: u32): u32 { return (n << 1) / 3; }
 // @ts-ignore: decorator
-@inline export function keysBytes(size: u32): usize { return 16 + (<usize>size << 2) + <usize>usableFraction(size) * 12; }
+@inline export function keysBytes(size: u32): usize { return 16 + (<usize>size << 2) + <usize>usableFraction(size) * ENTRY_BYTES; }
 
 export function dictNew(): usize {
   let d = dictPop();
   if (!d) {
-    d = newGCObject(TYPE_DICT, 16);
+    d = newGCObject(TYPE_DICT, DICT_BYTES);
     if (!d) return 0;
   }
-  store<i32>(d, 0, 8);
-  store<u32>(d, 0, 12);
+  setDictUsed(d, 0);
+  setDictKeys(d, 0);
   return d;
 }
 
 /** A dict from the free list (refcount 1, untracked, not counted: reuse counts nothing), or 0. */
 // @ts-ignore: decorator
 @inline function dictPop(): usize {
-  const d = dictFree;
+  const d = freeListPop(changetype<FreeList>(dictFree));
   if (d) {
-    dictFree = load<u32>(d);
-    dictNumFree--;
     store<u32>(d, 1);
     store<u64>(d - GC_HEAD, 0);
   }
@@ -93,18 +127,18 @@ export function dictFrom(p: usize, n: i32): usize {
   let d = dictPop();
   const reused = d != 0;
   if (!d) {
-    d = gcAlloc(TYPE_DICT, 16);
+    d = gcAlloc(TYPE_DICT, DICT_BYTES);
     if (!d) return 0;
   }
-  store<i32>(d, 0, 8);
-  store<u32>(d, 0, 12);
+  setDictUsed(d, 0);
+  setDictKeys(d, 0);
   const m = n << 1;
   for (let i = 0; i < m; i++) incref(load<u32>(p + (<usize>i << 2)));
   if (!reused) gcLink();
   let ok = true;
   for (let i = 0; i < n && ok; i++) {
     const e = p + (<usize>i << 3);
-    ok = dictSet(d, load<u32>(e), load<u32>(e, 4)) != 0;
+    ok = dictSet(d, load<u32>(e), entryKey(e)) != 0;
   }
   // the error outlives the drops below (which may run host code that calls the engine)
   const err = lastError, errType = lastErrorType;
@@ -118,8 +152,7 @@ function newKeys(size: u32): usize {
   const k = objMalloc(keysBytes(size));
   if (!k) return 0;
   store<u32>(k, size);
-  store<u32>(k, usableFraction(size), 4);
-  store<u32>(k, 0, 8);
+  setKeysCounts(k, usableFraction(size), 0);
   memory.fill(k + 16, 0xff, <usize>size << 2);
   return k;
 }
@@ -134,9 +167,9 @@ function lookup(k: usize, key: usize, hash: i32): i32 {
     if (ix == DKIX_EMPTY) return -1;
     if (ix >= 0) {
       const e = entryAt(k, ix);
-      const ek = load<u32>(e, 4);
+      const ek = entryKey(e);
       if (ek == <u32>key) return ix;
-      if (load<i32>(e) == hash) {
+      if (entryHash(e) == hash) {
         const c = objEq(ek, key);
         if (c < 0) return -2;
         if (c) return ix;
@@ -184,17 +217,28 @@ function resize(d: usize, minSize: u32): bool {
     const m = keysNentries(old);
     for (let i = 0; i < m; i++) {
       const e = entryAt(old, i);
-      if (!load<u32>(e, 4)) continue;
-      const h = load<i32>(e);
-      memory.copy(entryAt(nk, n), e, 12);
+      if (!entryKey(e)) continue;
+      const h = entryHash(e);
+      memory.copy(entryAt(nk, n), e, ENTRY_BYTES);
       store<i32>(emptySlot(nk, h), n);
       n++;
     }
     objFree(old);
   }
-  store<i32>(nk, n, 8);
-  store<u32>(nk, usableFraction(size) - <u32>n, 4);
-  store<u32>(d, nk, 12);
+  setKeysCounts(nk, usableFraction(size) - <u32>n, n);
+  setDictKeys(d, nk);
+  return true;
+}
+
+/**
+ * Room for n more entries: after this, n dictSet of new keys neither resize nor fail.
+ * true, or false (ERR_MEMORY, nothing changed).
+ */
+export function dictReserve(d: usize, n: u32): bool {
+  const k = dictKeys(d);
+  if (k && keysUsable(k) >= n) return true;
+  const need = <u32>dictUsed(d) + n;
+  if (!resize(d, need + (need >> 1) + 1)) { fail(ERR_MEMORY); return false; }
   return true;
 }
 
@@ -213,15 +257,15 @@ export function dictSet(d: usize, key: usize, value: usize): i32 {
     if (ix == -2) return 0;
     if (ix >= 0) {
       const e = entryAt(k, ix);
-      const old = load<u32>(e, 8);
+      const old = entryValue(e);
       incref(value);
-      store<u32>(e, value, 8);
+      store<u32>(e, value, ENTRY_VALUE);
       if (!isTracked(d) && mayBeTracked(value)) track(d);
       decref(old);
       return 1;
     }
   }
-  if (!k || load<u32>(k, 4) == 0) {
+  if (!k || keysUsable(k) == 0) {
     if (!resize(d, <u32>dictUsed(d) * 3)) { fail(ERR_MEMORY); return 0; }   // GROWTH_RATE
     k = dictKeys(d);
   }
@@ -229,13 +273,10 @@ export function dictSet(d: usize, key: usize, value: usize): i32 {
   const e = entryAt(k, n);
   incref(key);
   incref(value);
-  store<i32>(e, hash);
-  store<u32>(e, key, 4);
-  store<u32>(e, value, 8);
+  setEntry(e, hash, key, value);
   store<i32>(emptySlot(k, hash), n);
-  store<i32>(k, n + 1, 8);
-  store<u32>(k, load<u32>(k, 4) - 1, 4);
-  store<i32>(d, dictUsed(d) + 1, 8);
+  setKeysCounts(k, keysUsable(k) - 1, n + 1);
+  setDictUsed(d, dictUsed(d) + 1);
   if (!isTracked(d) && (mayBeTracked(key) || mayBeTracked(value))) track(d);
   return 1;
 }
@@ -248,7 +289,7 @@ export function dictGet(d: usize, key: usize): usize {
   if (!k) return 0;
   const ix = lookup(k, key, hash);
   if (ix < 0) return 0;
-  return load<u32>(entryAt(k, ix), 8);
+  return entryValue(entryAt(k, ix));
 }
 
 /** del d[key]: 1, or 0 with ERR_KEY / unhashable. Old key and value dropped after. */
@@ -260,12 +301,11 @@ export function dictDel(d: usize, key: usize): i32 {
   const ix = lookup(k, key, hash);
   if (ix == -2) return 0;
   if (ix < 0) { fail(ERR_KEY); return 0; }
-  store<i32>(indexSlot(k, load<i32>(entryAt(k, ix)), ix), DKIX_DUMMY);
+  store<i32>(indexSlot(k, entryHash(entryAt(k, ix)), ix), DKIX_DUMMY);
   const e = entryAt(k, ix);
-  const oldKey = load<u32>(e, 4), oldValue = load<u32>(e, 8);
-  store<u32>(e, 0, 4);
-  store<u32>(e, 0, 8);
-  store<i32>(d, dictUsed(d) - 1, 8);
+  const oldKey = entryKey(e), oldValue = entryValue(e);
+  setEntry(e, entryHash(e), 0, 0);
+  setDictUsed(d, dictUsed(d) - 1);
   decref(oldKey);
   decref(oldValue);
   return 1;
@@ -274,16 +314,16 @@ export function dictDel(d: usize, key: usize): i32 {
 /** dict.clear(): detach the table, then drop keys and values in entry order. */
 export function dictClear(d: usize): void {
   const k = dictKeys(d);
-  store<i32>(d, 0, 8);
-  store<u32>(d, 0, 12);
+  setDictUsed(d, 0);
+  setDictKeys(d, 0);
   if (!k) return;
   const n = keysNentries(k);
   for (let i = 0; i < n; i++) {
     const e = entryAt(k, i);
-    const key = load<u32>(e, 4);
+    const key = entryKey(e);
     if (!key) continue;
     decref(key);
-    decref(load<u32>(e, 8));
+    decref(entryValue(e));
   }
   objFree(k);
 }
@@ -293,34 +333,70 @@ export function dictNext(d: usize, pos: i32): i32 {
   const k = dictKeys(d);
   if (!k || pos < 0) return -1;
   const n = keysNentries(k);
-  for (let i = pos; i < n; i++) if (load<u32>(entryAt(k, i), 4)) return i;
+  for (let i = pos; i < n; i++) if (entryKey(entryAt(k, i))) return i;
   return -1;
 }
 
-export function dictEntryKey(d: usize, i: i32): usize { return load<u32>(entryAt(dictKeys(d), i), 4); }
-export function dictEntryValue(d: usize, i: i32): usize { return load<u32>(entryAt(dictKeys(d), i), 8); }
+export function dictEntryKey(d: usize, i: i32): usize { return entryKey(entryAt(dictKeys(d), i)); }
+export function dictEntryValue(d: usize, i: i32): usize { return entryValue(entryAt(dictKeys(d), i)); }
 
 /** Frees the table and puts the dict on the free list (keys and values dropped). */
 export function dictFinish(d: usize): void {
   const k = dictKeys(d);
   if (k) objFree(k);
-  if (!PYHEAP_DEBUG && dictNumFree < DICT_MAXFREELIST) {
-    store<u32>(d, dictFree);
-    dictFree = d;
-    dictNumFree++;
-  } else freeGCObject(d);
+  if (!freeListPush(changetype<FreeList>(dictFree), d, DICT_MAXFREELIST)) freeGCObject(d);
 }
 
-export function dictClearFreeList(): void {
-  while (dictFree) {
-    const d = dictFree;
-    dictFree = load<u32>(d);
-    objFree(d - GC_HEAD);
-  }
-  dictNumFree = 0;
-}
+export function dictClearFreeList(): void { freeListClear(changetype<FreeList>(dictFree), GC_HEAD); }
 
 export function dictSizeof(d: usize): usize {
   const k = dictKeys(d);
-  return GC_HEAD + 16 + (k ? keysBytes(ksize(k)) : 0);
+  return GC_HEAD + DICT_BYTES + (k ? keysBytes(ksize(k)) : 0);
+}
+
+/**
+ * dict_traverse: each entry's value, then its key. A dict whose keys are all str
+ * (CPython's unicode keys table) visits values only where that is observable
+ * (gc.get_referents and gc.get_referrers); the collector's visits are the same either way.
+ */
+// @ts-ignore: decorator
+@inline export function dictTraverse(d: usize, kind: i32, arg: usize): void {
+  const k = dictKeys(d);
+  if (!k) return;
+  const n = keysNentries(k);
+  let keys = true;
+  if (kind == VISIT_COLLECT || kind == VISIT_REFERS) {
+    keys = false;
+    for (let i = 0; i < n && !keys; i++) {
+      const key = entryKey(entryAt(k, i));
+      if (key && typeId(key) != TYPE_STR) keys = true;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const e = entryAt(k, i);
+    const key = entryKey(e);
+    if (!key) continue;
+    visit(kind, entryValue(e), arg);
+    if (keys) visit(kind, key, arg);
+  }
+}
+
+/**
+ * dict_dealloc's drops, resumable (see object/dealloc.ts): entry by entry, the key then
+ * the value, until one dies. The cursor counts keys and values done (2 per entry).
+ */
+// @ts-ignore: decorator
+@inline export function dictNextDeadChild(d: usize): usize {
+  let c = deadCursor(d);
+  const k = dictKeys(d);
+  const m: u32 = k ? <u32>keysNentries(k) << 1 : 0;
+  let dead: usize = 0;
+  while (c < m && !dead) {
+    const e = entryAt(k, <i32>(c >> 1));
+    const child = (c & 1) ? entryValue(e) : entryKey(e);
+    c++;
+    if (dropChild(child)) dead = child;
+  }
+  setDeadCursor(d, c);
+  return dead;
 }

@@ -13,16 +13,42 @@
 // limited to MAX_DEPTH (CPython raises RecursionError in the same places), so no
 // input can overflow the wasm stack.
 
+//
+// THE TIE with sets: frozenset hashing and equality belong to object/set.ts, whose
+// lookups hash and compare keys here, so this file reaches them by reference
+// (setFrozensetProtocol, made by index.ts's init()): no import cycle between the two.
+
 import {
   TYPE_NONE, TYPE_BOOL, TYPE_INT, TYPE_FLOAT, TYPE_STR, TYPE_BYTES, TYPE_TUPLE, TYPE_FROZENSET,
-  TF_HASHABLE, TF_INSTANCE, typeId, flagsOf, fail, ERR_UNHASHABLE, ERR_RECURSION, TYPE_WEAKREF, ERR_TYPE,
+  TF_HASHABLE, TF_INSTANCE, typeId, flagsOf, TYPE_WEAKREF,
 } from "./header";
-import { intHash, floatHash, intEqInt, intEqFloat, pointerHash } from "./numbers";
+import { fail, ERR_UNHASHABLE, ERR_RECURSION, ERR_TYPE } from "./errors";
+import { intHash, floatHash, intEqInt, intEqFloat, pointerHash, floatValue } from "./numbers";
 import { strHash, strEq } from "./strings";
-import { frozensetHash, setUsed, setNext, setEntryKey, setHas } from "./set";
+import { seqSize, tupleItem } from "./sequences";
+import { wrObject, wrHash, setWrHash } from "./weakref";
+
+function noProtocol(a: usize, b: usize): i32 { unreachable(); return 0; }
+function noHash(a: usize): i32 { unreachable(); return 0; }
+let frozensetHashFn: (s: usize) => i32 = noHash;
+let frozensetEqFn: (a: usize, b: usize) => i32 = noProtocol;
+/** Makes the tie with object/set.ts (index.ts's init). */
+export function setFrozensetProtocol(hash: (s: usize) => i32, eq: (a: usize, b: usize) => i32): void {
+  frozensetHashFn = hash;
+  frozensetEqFn = eq;
+}
 
 export const MAX_DEPTH: i32 = 1000;
 let depth: i32 = 0;
+
+/** Enters one level of a recursive hash or comparison: false (ERR_RECURSION) past MAX_DEPTH. */
+export function enterRecursion(): bool {
+  if (depth >= MAX_DEPTH) { fail(ERR_RECURSION); return false; }
+  depth++;
+  return true;
+}
+// @ts-ignore: decorator
+@inline export function leaveRecursion(): void { depth--; }
 
 /** hash(None): constant (CPython 3.12's value; 3.11 hashes None's address). */
 const NONE_HASH: i32 = <i32>0xfca86420;
@@ -35,10 +61,10 @@ export function hashOf(o: usize): i32 {
     case TYPE_BYTES: return strHash(o);
     case TYPE_INT:
     case TYPE_BOOL: return intHash(o);
-    case TYPE_FLOAT: return floatHash(load<f64>(o, 8), o);
+    case TYPE_FLOAT: return floatHash(floatValue(o), o);
     case TYPE_NONE: return NONE_HASH;
     case TYPE_TUPLE: return tupleHash(o);
-    case TYPE_FROZENSET: return frozensetHash(o);
+    case TYPE_FROZENSET: return frozensetHashFn(o);
     case TYPE_WEAKREF: return weakrefHash(o);
   }
   const f = flagsOf(t);
@@ -49,13 +75,13 @@ export function hashOf(o: usize): i32 {
 
 /** weakref_hash: the referent's hash, cached; a weakref first hashed after death fails. */
 function weakrefHash(wr: usize): i32 {
-  const cached = load<i32>(wr, 24);
+  const cached = wrHash(wr);
   if (cached != -1) return cached;
-  const o = <usize>load<u32>(wr, 8);
+  const o = wrObject(wr);
   if (!o) { fail(ERR_TYPE, TYPE_WEAKREF); return -1; }
   const h = hashOf(o);
   if (h == -1) return -1;
-  store<i32>(wr, h, 24);
+  setWrHash(wr, h);
   return h;
 }
 
@@ -65,18 +91,17 @@ const XXPRIME_2: u32 = 2246822519;
 const XXPRIME_5: u32 = 374761393;
 
 function tupleHash(o: usize): i32 {
-  if (depth >= MAX_DEPTH) { fail(ERR_RECURSION); return -1; }
-  depth++;
-  const n = load<i32>(o, 8);
+  if (!enterRecursion()) return -1;
+  const n = seqSize(o);
   let acc = XXPRIME_5;
   for (let i = 0; i < n; i++) {
-    const h = hashOf(load<u32>(o + 12 + (<usize>i << 2)));
-    if (h == -1) { depth--; return -1; }
+    const h = hashOf(tupleItem(o, i));
+    if (h == -1) { leaveRecursion(); return -1; }
     acc += <u32>h * XXPRIME_2;
     acc = rotl<u32>(acc, 13);
     acc *= XXPRIME_1;
   }
-  depth--;
+  leaveRecursion();
   acc += <u32>n ^ (XXPRIME_5 ^ 3527539);
   return acc == <u32>-1 ? 1546275796 : <i32>acc;
 }
@@ -90,10 +115,10 @@ export function objEq(a: usize, b: usize): i32 {
   const ta = typeId(a), tb = typeId(b);
   if (isNumber(ta) && isNumber(tb)) {
     if (ta == TYPE_FLOAT) {
-      if (tb == TYPE_FLOAT) return load<f64>(a, 8) == load<f64>(b, 8) ? 1 : 0;
-      return intEqFloat(b, load<f64>(a, 8)) ? 1 : 0;
+      if (tb == TYPE_FLOAT) return floatValue(a) == floatValue(b) ? 1 : 0;
+      return intEqFloat(b, floatValue(a)) ? 1 : 0;
     }
-    if (tb == TYPE_FLOAT) return intEqFloat(a, load<f64>(b, 8)) ? 1 : 0;
+    if (tb == TYPE_FLOAT) return intEqFloat(a, floatValue(b)) ? 1 : 0;
     return intEqInt(a, b) ? 1 : 0;
   }
   if (ta != tb) return 0;
@@ -101,10 +126,10 @@ export function objEq(a: usize, b: usize): i32 {
     case TYPE_STR:
     case TYPE_BYTES: return strEq(a, b) ? 1 : 0;
     case TYPE_TUPLE: return tupleEq(a, b);
-    case TYPE_FROZENSET: return frozensetEq(a, b);
+    case TYPE_FROZENSET: return frozensetEqFn(a, b);
     case TYPE_WEAKREF: {
       // weakref_richcompare: the referents when both are alive, else identity (done above)
-      const x = load<u32>(a, 8), y = load<u32>(b, 8);
+      const x = wrObject(a), y = wrObject(b);
       return x && y ? objEq(x, y) : 0;
     }
   }
@@ -112,29 +137,14 @@ export function objEq(a: usize, b: usize): i32 {
 }
 
 function tupleEq(a: usize, b: usize): i32 {
-  const n = load<i32>(a, 8);
-  if (n != load<i32>(b, 8)) return 0;
-  if (depth >= MAX_DEPTH) { fail(ERR_RECURSION); return -1; }
-  depth++;
+  const n = seqSize(a);
+  if (n != seqSize(b)) return 0;
+  if (!enterRecursion()) return -1;
   let r = 1;
   for (let i = 0; i < n; i++) {
-    const c = objEq(load<u32>(a + 12 + (<usize>i << 2)), load<u32>(b + 12 + (<usize>i << 2)));
+    const c = objEq(tupleItem(a, i), tupleItem(b, i));
     if (c != 1) { r = c; break; }
   }
-  depth--;
-  return r;
-}
-
-function frozensetEq(a: usize, b: usize): i32 {
-  if (setUsed(a) != setUsed(b)) return 0;
-  if (frozensetHash(a) != frozensetHash(b)) return 0;
-  if (depth >= MAX_DEPTH) { fail(ERR_RECURSION); return -1; }
-  depth++;
-  let r = 1;
-  for (let i = setNext(a, 0); i >= 0; i = setNext(a, i + 1)) {
-    const c = setHas(b, setEntryKey(a, i));
-    if (c != 1) { r = c; break; }
-  }
-  depth--;
+  leaveRecursion();
   return r;
 }

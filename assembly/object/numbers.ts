@@ -23,9 +23,22 @@
 // significant first, and the most significant digit is never 0 (0 has no digits).
 // Ints -5..256 are preallocated immortal singletons, as in CPython.
 
-import {
-  TYPE_INT, TYPE_BOOL, TYPE_FLOAT, newObject, freeObject, immortal, staticAlloc,
-} from "./header";
+import { TYPE_INT, TYPE_BOOL, TYPE_FLOAT, newObject, freeObject, immortal } from "./header";
+import { staticAlloc } from "../alloc/static";
+import { FreeList, freeListPop, freeListPush, freeListClear } from "../alloc/freelist";
+
+// ---- layout ----
+const INT_NDIGITS: usize = 8;    // i32, signed
+const INT_DIGITS: usize = 12;    // u32 digits, least significant first
+const FLOAT_VALUE: usize = 8;    // f64
+const FLOAT_BYTES: usize = 16;
+
+// @ts-ignore: decorator
+@inline export function intNdigits(o: usize): i32 { return load<i32>(o, INT_NDIGITS); }
+// @ts-ignore: decorator
+@inline export function intDigits(o: usize): usize { return o + INT_DIGITS; }
+// @ts-ignore: decorator
+@inline export function floatValue(o: usize): f64 { return load<f64>(o, FLOAT_VALUE); }
 
 
 export const NSMALLNEG: i32 = 5;
@@ -52,9 +65,9 @@ export function numbersInit(): bool {
 }
 
 function setSmall(o: usize, v: i32): void {
-  if (v == 0) { store<i32>(o, 0, 8); return; }
-  store<i32>(o, v < 0 ? -1 : 1, 8);
-  store<u32>(o, <u32>(v < 0 ? -v : v), 12);
+  if (v == 0) { store<i32>(o, 0, INT_NDIGITS); return; }
+  store<i32>(o, v < 0 ? -1 : 1, INT_NDIGITS);
+  store<u32>(o, <u32>(v < 0 ? -v : v), INT_DIGITS);
 }
 
 // ---- int ------------------------------------------------------------------------
@@ -62,7 +75,7 @@ function setSmall(o: usize, v: i32): void {
 // @ts-ignore: decorator
 @inline export function intSize(ndigits: i32): usize {
   const n = ndigits < 0 ? -ndigits : ndigits;
-  return (12 + (<usize>n << 2) + 7) & ~7;
+  return (INT_DIGITS + (<usize>n << 2) + 7) & ~7;
 }
 
 // @ts-ignore: decorator
@@ -72,10 +85,10 @@ function setSmall(o: usize, v: i32): void {
 
 export function intFromI32(v: i32): usize {
   if (v >= -NSMALLNEG && v < NSMALLPOS) return smallInt(v);
-  const o = newObject(TYPE_INT, 16);
+  const o = newObject(TYPE_INT, intSize(1));
   if (!o) return 0;
-  store<i32>(o, v < 0 ? -1 : 1, 8);
-  store<u32>(o, <u32>(v < 0 ? -v : v), 12);
+  store<i32>(o, v < 0 ? -1 : 1, INT_NDIGITS);
+  store<u32>(o, <u32>(v < 0 ? -v : v), INT_DIGITS);
   return o;
 }
 
@@ -87,9 +100,9 @@ export function intFromI64(v: i64): usize {
   const n: i32 = hi ? 2 : 1;
   const o = newObject(TYPE_INT, intSize(n));
   if (!o) return 0;
-  store<i32>(o, neg ? -n : n, 8);
-  store<u32>(o, <u32>m, 12);
-  if (hi) store<u32>(o, hi, 16);
+  store<i32>(o, neg ? -n : n, INT_NDIGITS);
+  store<u32>(o, <u32>m, INT_DIGITS);
+  if (hi) store<u32>(o, hi, INT_DIGITS + 4);
   return o;
 }
 
@@ -103,8 +116,8 @@ export function intFromDigits(p: usize, n: i32, negative: bool): usize {
   }
   const o = newObject(TYPE_INT, intSize(n));
   if (!o) return 0;
-  store<i32>(o, negative ? -n : n, 8);
-  memory.copy(o + 12, p, <usize>n << 2);
+  store<i32>(o, negative ? -n : n, INT_NDIGITS);
+  memory.copy(intDigits(o), p, <usize>n << 2);
   return o;
 }
 
@@ -120,7 +133,7 @@ export function intFromF64(x: f64): usize {
   const n = word + 3;
   const o = newObject(TYPE_INT, intSize(n));
   if (!o) return 0;
-  const d = o + 12;
+  const d = intDigits(o);
   memory.fill(d, 0, <usize>n << 2);
   const lo = mant << <u64>bit;                         // low 64 bits of mant << bit
   const top = bit ? <u32>(mant >> <u64>(64 - bit)) : 0; // bits above them
@@ -129,7 +142,7 @@ export function intFromF64(x: f64): usize {
   store<u32>(d + (<usize>(word + 2) << 2), top);
   let m = n;
   while (load<u32>(d + (<usize>(m - 1) << 2)) == 0) m--;
-  store<i32>(o, x < 0 ? -m : m, 8);
+  store<i32>(o, x < 0 ? -m : m, INT_NDIGITS);
   return o;
 }
 
@@ -137,39 +150,26 @@ export function intFromF64(x: f64): usize {
 // Free list: up to FLOAT_MAXFREE dead floats, linked through their refcnt word
 // (CPython 3.11: PyFloat_MAXFREELIST = 100).
 export const FLOAT_MAXFREE: i32 = 100;
-export let floatFree: usize = 0;
-export let floatNumFree: i32 = 0;
+const floatFree = memory.data(offsetof<FreeList>(), 8);
+export function floatNumFree(): i32 { return changetype<FreeList>(floatFree).count; }
 
 export function floatNew(x: f64): usize {
-  let o = floatFree;
+  let o = freeListPop(changetype<FreeList>(floatFree));
   if (o) {
-    floatFree = load<u32>(o);
-    floatNumFree--;
     store<u32>(o, 1);
   } else {
-    o = newObject(TYPE_FLOAT, 16);
+    o = newObject(TYPE_FLOAT, FLOAT_BYTES);
     if (!o) return 0;
   }
-  store<f64>(o, x, 8);
+  store<f64>(o, x, FLOAT_VALUE);
   return o;
 }
 
 export function floatDealloc(o: usize): void {
-  if (!PYHEAP_DEBUG && floatNumFree < FLOAT_MAXFREE) {
-    store<u32>(o, floatFree);
-    floatFree = o;
-    floatNumFree++;
-  } else freeObject(o);
+  if (!freeListPush(changetype<FreeList>(floatFree), o, FLOAT_MAXFREE)) freeObject(o);
 }
 
-export function floatClearFreeList(): void {
-  while (floatFree) {
-    const o = floatFree;
-    floatFree = load<u32>(o);
-    freeObject(o);
-  }
-  floatNumFree = 0;
-}
+export function floatClearFreeList(): void { freeListClear(changetype<FreeList>(floatFree), 0); }
 
 // ---- hashing (Python's numeric hash, 32-bit parameters) -------------------------------
 const HASH_BITS: u32 = 31;
@@ -199,14 +199,14 @@ export const HASH_INF: i32 = 314159;
 
 /** hash(int): |x| mod P with x's sign (-1 becomes -2, the error value). */
 export function intHash(o: usize): i32 {
-  const n = load<i32>(o, 8);
+  const n = intNdigits(o);
   const neg = n < 0;
   let i = neg ? -n : n;
   let h: u32 = 0;
   while (i > 0) {
     i--;
     // h * 2**32 + digit, with 2**32 = 2 mod P
-    h = modP((<u64>h << 1) + <u64>load<u32>(o + 12 + (<usize>i << 2)));
+    h = modP((<u64>h << 1) + <u64>load<u32>(intDigits(o) + (<usize>i << 2)));
   }
   return finish(h, neg);
 }
@@ -242,23 +242,23 @@ export function floatHash(x: f64, o: usize): i32 {
 // @ts-ignore: decorator
 @inline function small64(o: usize, n: i32): i64 {
   const a = n < 0 ? -n : n;
-  let m: u64 = a >= 1 ? <u64>load<u32>(o, 12) : 0;
-  if (a == 2) m |= <u64>load<u32>(o, 16) << 32;
+  let m: u64 = a >= 1 ? <u64>load<u32>(intDigits(o)) : 0;
+  if (a == 2) m |= <u64>load<u32>(intDigits(o), 4) << 32;
   return n < 0 ? -<i64>m : <i64>m;
 }
 
 export function intEqInt(a: usize, b: usize): bool {
-  const n = load<i32>(a, 8);
-  if (n != load<i32>(b, 8)) return false;
+  const n = intNdigits(a);
+  if (n != intNdigits(b)) return false;
   const len = <usize>(n < 0 ? -n : n) << 2;
-  return memory.compare(a + 12, b + 12, len) == 0;
+  return memory.compare(intDigits(a), intDigits(b), len) == 0;
 }
 
 export function intEqFloat(a: usize, x: f64): bool {
   if (!isFinite(x) || Math.floor(x) != x) return false;
-  const n = load<i32>(a, 8);
+  const n = intNdigits(a);
   const an = n < 0 ? -n : n;
-  if (an <= 1 || (an == 2 && load<u32>(a, 16) < 0x80000000)) {
+  if (an <= 1 || (an == 2 && load<u32>(intDigits(a), 4) < 0x80000000)) {
     if (!(x >= -9.223372036854775808e18 && x < 9.223372036854775808e18)) return false;
     return small64(a, n) == <i64>x;
   }
@@ -273,7 +273,7 @@ export function intEqFloat(a: usize, x: f64): bool {
   const top = bit ? <u32>(mant >> <u64>(64 - bit)) : 0;
   const m = top ? word + 3 : word + 2 - (<u32>(lo >> 32) == 0 ? 1 : 0);
   if (an != m) return false;
-  const d = a + 12;
+  const d = intDigits(a);
   for (let i = 0; i < word; i++) if (load<u32>(d + (<usize>i << 2)) != 0) return false;
   if (load<u32>(d + (<usize>word << 2)) != <u32>lo) return false;
   if (word + 1 < an && load<u32>(d + (<usize>(word + 1) << 2)) != <u32>(lo >> 32)) return false;

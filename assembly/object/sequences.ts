@@ -21,43 +21,59 @@
 // old item is dropped, so a del hook run by that drop sees a consistent list.
 
 import {
-  TYPE_TUPLE, TYPE_LIST, GC_HEAD, newGCObject, newGCObjectInCollector, newGCObjectOutOfLine, gcAlloc, gcLink,
-  freeGCObject, track, immortal, fail, ERR_INDEX, ERR_MEMORY, staticAlloc,
+  TYPE_TUPLE, TYPE_LIST, immortal,
 } from "./header";
+import { fail, ERR_INDEX, ERR_MEMORY } from "./errors";
+import { staticAlloc } from "../alloc/static";
 import { objMalloc, objRealloc, objFree } from "../alloc/obmalloc";
-import { decref, incref } from "./refcount";
+import { FreeList, freeListPop, freeListPush, freeListClear } from "../alloc/freelist";
+import { GC_HEAD, track, deadCursor, setDeadCursor } from "../gc/heads";
+import { newGCObject, newGCObjectInCollector, gcAlloc, gcLink, freeGCObject } from "../gc/alloc";
+import { visit } from "../gc/visit";
+import { decref, incref, dropChild } from "./refcount";
 
 // ---- tuple --------------------------------------------------------------------------
 export const TUPLE_MAXSAVESIZE: i32 = 20;   // sizes 1..19 have free lists
 export const TUPLE_MAXFREELIST: i32 = 2000;
-const tupleFree: usize = memory.data(TUPLE_MAXSAVESIZE * 4);
-const tupleNumFree: usize = memory.data(TUPLE_MAXSAVESIZE * 4);
+/** FreeList[TUPLE_MAXSAVESIZE]: one per size (index 0 unused: the empty tuple is a singleton). */
+const tupleFree: usize = memory.data(TUPLE_MAXSAVESIZE * offsetof<FreeList>(), 8);
+// @ts-ignore: decorator
+@inline function tupleFreeList(n: i32): FreeList { return changetype<FreeList>(tupleFree + <usize>n * offsetof<FreeList>()); }
 export let EMPTY_TUPLE: usize = 0;
 
+// ---- layout (tuple and list share the size word) ----
+const SEQ_SIZE: usize = 8;
+const TUPLE_ITEMS: usize = 12;
+const LIST_ITEMS: usize = 12;
+const LIST_ALLOCATED: usize = 16;
+const LIST_BYTES: usize = 20;
+
 // @ts-ignore: decorator
-@inline export function seqSize(o: usize): i32 { return load<i32>(o, 8); }
+@inline export function seqSize(o: usize): i32 { return load<i32>(o, SEQ_SIZE); }
 // @ts-ignore: decorator
-@inline export function tupleItems(o: usize): usize { return o + 12; }
+@inline function setSeqSize(o: usize, n: i32): void { store<i32>(o, n, SEQ_SIZE); }
+/** The address of a tuple's item 0 (the items are inline). */
 // @ts-ignore: decorator
-@inline export function tupleAllocSize(n: i32): usize { return 12 + (<usize>n << 2); }
+@inline export function tupleItems(o: usize): usize { return o + TUPLE_ITEMS; }
+// @ts-ignore: decorator
+@inline export function tupleItem(o: usize, i: i32): usize { return load<u32>(o + TUPLE_ITEMS + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline function tupleAllocSize(n: i32): usize { return TUPLE_ITEMS + (<usize>n << 2); }
 
 export function tuplesInit(): bool {
   const p = staticAlloc(GC_HEAD + 16);
   EMPTY_TUPLE = p + GC_HEAD;
   immortal(EMPTY_TUPLE);
   store<u32>(EMPTY_TUPLE, TYPE_TUPLE, 4);
-  store<i32>(EMPTY_TUPLE, 0, 8);
+  setSeqSize(EMPTY_TUPLE, 0);
   return true;
 }
 
 /** A tuple of n (1..19) items from its free list (refcount 1, untracked), or 0. */
 // @ts-ignore: decorator
 @inline function tuplePop(n: i32): usize {
-  const head = tupleFree + (<usize>n << 2);
-  const o: usize = load<u32>(head);
+  const o = freeListPop(tupleFreeList(n));
   if (o) {
-    store<u32>(head, load<u32>(o));
-    store<i32>(tupleNumFree + (<usize>n << 2), load<i32>(tupleNumFree + (<usize>n << 2)) - 1);
     store<u32>(o, 1);
     store<u64>(o - GC_HEAD, 0);
   }
@@ -71,9 +87,9 @@ export function tupleNew(n: i32): usize {
   if (!o) {
     o = newGCObject(TYPE_TUPLE, tupleAllocSize(n));
     if (!o) return 0;
-    store<i32>(o, n, 8);
+    setSeqSize(o, n);
   }
-  memory.fill(o + 12, 0, <usize>n << 2);
+  memory.fill(tupleItems(o), 0, <usize>n << 2);
   track(o);
   return o;
 }
@@ -90,27 +106,15 @@ export function tupleFrom(p: usize, n: i32): usize {
   if (!o) {
     o = gcAlloc(TYPE_TUPLE, tupleAllocSize(n));
     if (!o) return 0;
-    store<i32>(o, n, 8);
+    setSeqSize(o, n);
   }
+  const items = tupleItems(o);
   for (let i = 0; i < n; i++) {
     const v = load<u32>(p + (<usize>i << 2));
     incref(v);
-    store<u32>(o + 12 + (<usize>i << 2), v);
+    store<u32>(items + (<usize>i << 2), v);
   }
   if (!reused) gcLink();
-  track(o);
-  return o;
-}
-
-/** tupleNew (n > 0) for code that deallocation reaches (gc/weakref.ts): allocates out of line. */
-export function tupleNewInDealloc(n: i32): usize {
-  let o: usize = n < TUPLE_MAXSAVESIZE ? tuplePop(n) : 0;
-  if (!o) {
-    o = newGCObjectOutOfLine(TYPE_TUPLE, tupleAllocSize(n));
-    if (!o) return 0;
-    store<i32>(o, n, 8);
-  }
-  memory.fill(o + 12, 0, <usize>n << 2);
   track(o);
   return o;
 }
@@ -118,65 +122,87 @@ export function tupleNewInDealloc(n: i32): usize {
 /** Puts a tuple's memory on its free list or frees it (items already dropped). */
 export function tupleFinish(o: usize): void {
   const n = seqSize(o);
-  if (!PYHEAP_DEBUG && n < TUPLE_MAXSAVESIZE) {
-    const nf = tupleNumFree + (<usize>n << 2);
-    const k = load<i32>(nf);
-    if (k < TUPLE_MAXFREELIST) {
-      const head = tupleFree + (<usize>n << 2);
-      store<u32>(o, load<u32>(head));
-      store<u32>(head, o);
-      store<i32>(nf, k + 1);
-      return;
-    }
-  }
+  if (n < TUPLE_MAXSAVESIZE && freeListPush(tupleFreeList(n), o, TUPLE_MAXFREELIST)) return;
   freeGCObject(o);
 }
 
 export function tupleFreeCount(): i32 {
   let s = 0;
-  for (let n = 1; n < TUPLE_MAXSAVESIZE; n++) s += load<i32>(tupleNumFree + (<usize>n << 2));
+  for (let n = 1; n < TUPLE_MAXSAVESIZE; n++) s += tupleFreeList(n).count;
   return s;
 }
 
 export function tupleClearFreeLists(): void {
-  for (let n = 1; n < TUPLE_MAXSAVESIZE; n++) {
-    const head = tupleFree + (<usize>n << 2);
-    let o: usize = load<u32>(head);
-    while (o) {
-      const next = load<u32>(o);
-      objFree(o - GC_HEAD);
-      o = next;
-    }
-    store<u32>(head, 0);
-    store<i32>(tupleNumFree + (<usize>n << 2), 0);
+  for (let n = 1; n < TUPLE_MAXSAVESIZE; n++) freeListClear(tupleFreeList(n), GC_HEAD);
+}
+
+// tupletraverse, the last item first as CPython's: the order decides the order of
+// move_unreachable's lists, hence of finalizers
+// @ts-ignore: decorator
+@inline export function tupleTraverse(o: usize, kind: i32, arg: usize): void {
+  const items = tupleItems(o);
+  for (let i = seqSize(o) - 1; i >= 0; i--) {
+    const c = load<u32>(items + (<usize>i << 2));
+    if (c) visit(kind, c, arg);
   }
 }
 
-// ---- list ---------------------------------------------------------------------------
-export const LIST_MAXFREELIST: i32 = 80;
-export let listFree: usize = 0;
-export let listNumFree: i32 = 0;
+/**
+ * tupledealloc's drops, resumable (object/dealloc.ts): the items from the last to the
+ * first, until one dies (returned, to be torn down before the next drop); 0 when all
+ * are dropped. The cursor counts the items done.
+ */
+// @ts-ignore: decorator
+@inline export function tupleNextDeadChild(o: usize): usize {
+  return itemsNextDeadChild(o, tupleItems(o));
+}
 
 // @ts-ignore: decorator
-@inline export function listItems(o: usize): usize { return load<u32>(o, 12); }
+@inline function itemsNextDeadChild(o: usize, items: usize): usize {
+  let c = deadCursor(o);
+  const n = <u32>seqSize(o);
+  let dead: usize = 0;
+  while (c < n && !dead) {
+    const child = <usize>load<u32>(items + (<usize>(n - 1 - c) << 2));
+    c++;
+    if (dropChild(child)) dead = child;
+  }
+  setDeadCursor(o, c);
+  return dead;
+}
+
 // @ts-ignore: decorator
-@inline export function listAllocated(o: usize): i32 { return load<i32>(o, 16); }
+@inline export function tupleSizeof(o: usize): usize { return (GC_HEAD + tupleAllocSize(seqSize(o)) + 7) & ~7; }
+
+// ---- list ---------------------------------------------------------------------------
+export const LIST_MAXFREELIST: i32 = 80;
+const listFree = memory.data(offsetof<FreeList>(), 8);
+export function listNumFree(): i32 { return changetype<FreeList>(listFree).count; }
+
+/** The item array (object domain), 0 while allocated == 0. */
+// @ts-ignore: decorator
+@inline export function listItems(o: usize): usize { return load<u32>(o, LIST_ITEMS); }
+// @ts-ignore: decorator
+@inline export function listAllocated(o: usize): i32 { return load<i32>(o, LIST_ALLOCATED); }
+// @ts-ignore: decorator
+@inline function setListStorage(o: usize, items: usize, allocated: i32): void {
+  store<u32>(o, <u32>items, LIST_ITEMS);
+  store<i32>(o, allocated, LIST_ALLOCATED);
+}
 
 /** A tracked empty list with room for `capacity` items, or 0. */
 export function listNew(capacity: i32): usize {
   let o = listFreePop();
   if (!o) {
-    o = newGCObject(TYPE_LIST, 20);
+    o = newGCObject(TYPE_LIST, LIST_BYTES);
     if (!o) return 0;
   }
-  store<i32>(o, 0, 8);
-  store<u32>(o, 0, 12);
-  store<i32>(o, 0, 16);
+  setSeqSize(o, 0);
+  setListStorage(o, 0, 0);
   if (capacity > 0) {
     const items = objMalloc(<usize>capacity << 2);
     if (!items) { listFinish(o); return fail(ERR_MEMORY); }
-    store<u32>(o, items, 12);
-    store<i32>(o, capacity, 16);
+    setListStorage(o, items, capacity);
   }
   track(o);
   return o;
@@ -185,10 +211,8 @@ export function listNew(capacity: i32): usize {
 /** A list from the free list (refcount 1, untracked, not counted), or 0. */
 // @ts-ignore: decorator
 @inline function listFreePop(): usize {
-  const o = listFree;
+  const o = freeListPop(changetype<FreeList>(listFree));
   if (o) {
-    listFree = load<u32>(o);
-    listNumFree--;
     store<u32>(o, 1);
     store<u64>(o - GC_HEAD, 0);
   }
@@ -209,7 +233,7 @@ export function listFrom(p: usize, n: i32): usize {
   let o = listFreePop();
   const reused = o != 0;
   if (!o) {
-    o = gcAlloc(TYPE_LIST, 20);
+    o = gcAlloc(TYPE_LIST, LIST_BYTES);
     if (!o) { objFree(items); return 0; }
   }
   for (let i = 0; i < n; i++) {
@@ -217,9 +241,8 @@ export function listFrom(p: usize, n: i32): usize {
     incref(v);
     store<u32>(items + (<usize>i << 2), v);
   }
-  store<i32>(o, n, 8);
-  store<u32>(o, items, 12);
-  store<i32>(o, n, 16);
+  setSeqSize(o, n);
+  setListStorage(o, items, n);
   if (!reused) gcLink();
   track(o);
   return o;
@@ -244,11 +267,10 @@ export function listExtend(o: usize, p: usize, n: i32): i32 {
 
 /** An empty tracked list made by the collector (see newGCObjectInCollector). */
 export function listNewInCollector(): usize {
-  const o = newGCObjectInCollector(TYPE_LIST, 20);
+  const o = newGCObjectInCollector(TYPE_LIST, LIST_BYTES);
   if (!o) return 0;
-  store<i32>(o, 0, 8);
-  store<u32>(o, 0, 12);
-  store<i32>(o, 0, 16);
+  setSeqSize(o, 0);
+  setListStorage(o, 0, 0);
   track(o);
   return o;
 }
@@ -257,7 +279,7 @@ export function listNewInCollector(): usize {
 function listResize(o: usize, newsize: i32): bool {
   const allocated = listAllocated(o);
   if (allocated >= newsize && newsize >= (allocated >> 1)) {
-    store<i32>(o, newsize, 8);
+    setSeqSize(o, newsize);
     return true;
   }
   let newAllocated: i32 = (newsize + (newsize >> 3) + 6) & ~3;
@@ -272,9 +294,8 @@ function listResize(o: usize, newsize: i32): bool {
     if (!p) return false;
     items = p;
   }
-  store<u32>(o, items, 12);
-  store<i32>(o, newAllocated, 16);
-  store<i32>(o, newsize, 8);
+  setListStorage(o, items, newAllocated);
+  setSeqSize(o, newsize);
   return true;
 }
 
@@ -282,7 +303,7 @@ function listResize(o: usize, newsize: i32): bool {
 export function listAppend(o: usize, v: usize): i32 {
   const n = seqSize(o);
   if (n < listAllocated(o)) {
-    store<i32>(o, n + 1, 8);
+    setSeqSize(o, n + 1);
   } else if (!listResize(o, n + 1)) {
     fail(ERR_MEMORY);
     return 0;
@@ -309,7 +330,7 @@ export function listGet(o: usize, i: i32): usize {
 export function tupleGet(o: usize, i: i32): usize {
   const k = normIndex(i, seqSize(o));
   if (k < 0) return fail(ERR_INDEX);
-  return load<u32>(o + 12 + (<usize>k << 2));
+  return tupleItem(o, k);
 }
 
 /** list[i] = v: 1, or 0 with ERR_INDEX. The old item is dropped after the store. */
@@ -347,7 +368,7 @@ export function listPop(o: usize, i: i32): usize {
   memory.copy(items + (<usize>k << 2), items + (<usize>(k + 1) << 2), <usize>(n - k - 1) << 2);
   // shrinking may move the items to a smaller block, which can fail when memory is
   // exhausted: then the list keeps its block and is one item shorter all the same
-  if (!listResize(o, n - 1)) store<i32>(o, n - 1, 8);
+  if (!listResize(o, n - 1)) setSeqSize(o, n - 1);
   return v;
 }
 
@@ -359,13 +380,12 @@ export function listDelete(o: usize, i: i32): i32 {
   return 1;
 }
 
-/** list.clear(): detach the items, then drop them from the last to the first. */
+/** list.clear() and list's tp_clear (_list_clear): detach the items, then drop them from the last to the first. */
 export function listClear(o: usize): void {
   const items = listItems(o);
   let n = seqSize(o);
-  store<i32>(o, 0, 8);
-  store<u32>(o, 0, 12);
-  store<i32>(o, 0, 16);
+  setSeqSize(o, 0);
+  setListStorage(o, 0, 0);
   while (--n >= 0) decref(load<u32>(items + (<usize>n << 2)));
   if (items) objFree(items);
 }
@@ -374,19 +394,26 @@ export function listClear(o: usize): void {
 export function listFinish(o: usize): void {
   const items = listItems(o);
   if (items) objFree(items);
-  if (!PYHEAP_DEBUG && listNumFree < LIST_MAXFREELIST) {
-    store<u32>(o, listFree);
-    listFree = o;
-    listNumFree++;
-  } else freeGCObject(o);
+  if (!freeListPush(changetype<FreeList>(listFree), o, LIST_MAXFREELIST)) freeGCObject(o);
 }
 
-export function listClearFreeList(): void {
-  while (listFree) {
-    const o = listFree;
-    listFree = load<u32>(o);
-    objFree(o - GC_HEAD);
+export function listClearFreeList(): void { freeListClear(changetype<FreeList>(listFree), GC_HEAD); }
+
+/** list_traverse: the last item first, as tupletraverse. */
+// @ts-ignore: decorator
+@inline export function listTraverse(o: usize, kind: i32, arg: usize): void {
+  const items = listItems(o);
+  for (let i = seqSize(o) - 1; i >= 0; i--) {
+    const c = load<u32>(items + (<usize>i << 2));
+    if (c) visit(kind, c, arg);
   }
-  listNumFree = 0;
 }
 
+/** list_dealloc's drops, resumable: the items from the last to the first (see tupleNextDeadChild). */
+// @ts-ignore: decorator
+@inline export function listNextDeadChild(o: usize): usize {
+  return itemsNextDeadChild(o, listItems(o));
+}
+
+// @ts-ignore: decorator
+@inline export function listSizeof(o: usize): usize { return GC_HEAD + LIST_BYTES + 4 + (<usize>listAllocated(o) << 2); }

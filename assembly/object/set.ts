@@ -23,27 +23,39 @@
 // returns what it found; where to insert is found by a second probe that compares
 // nothing (insertSlot), after the comparisons are over.
 
-import {
-  TYPE_SET, TYPE_FROZENSET, newGCObject, gcAlloc, gcLink, freeGCObject, track, fail, ERR_MEMORY, GC_HEAD,
-  lastError, lastErrorType,
-} from "./header";
+import { TYPE_SET, TYPE_FROZENSET } from "./header";
+import { fail, ERR_MEMORY, lastError, lastErrorType } from "./errors";
 import { objMalloc, objFree } from "../alloc/obmalloc";
-import { incref, decref } from "./refcount";
-import { hashOf, objEq } from "./hash";
+import { GC_HEAD, track, deadCursor, setDeadCursor } from "../gc/heads";
+import { newGCObject, gcAlloc, gcLink, freeGCObject } from "../gc/alloc";
+import { visit } from "../gc/visit";
+import { incref, decref, dropChild } from "./refcount";
+import { hashOf, objEq, enterRecursion, leaveRecursion } from "./hash";
 
 const DUMMY: u32 = 1;
 
+// ---- layout ----
+const SET_USED: usize = 8;
+const SET_FILL: usize = 12;
+const SET_MASK: usize = 16;
+const SET_TABLE: usize = 20;
+const SET_HASH: usize = 24;
+const SET_BYTES: usize = 28;
+const ENTRY_KEY: usize = 4;   // an entry: hash i32, key
+
 // @ts-ignore: decorator
-@inline export function setUsed(s: usize): i32 { return load<i32>(s, 8); }
+@inline export function setUsed(s: usize): i32 { return load<i32>(s, SET_USED); }
 // @ts-ignore: decorator
-@inline function setFill(s: usize): u32 { return load<u32>(s, 12); }
+@inline function setFill(s: usize): u32 { return load<u32>(s, SET_FILL); }
 // @ts-ignore: decorator
-@inline export function setMask(s: usize): u32 { return load<u32>(s, 16); }
+@inline export function setMask(s: usize): u32 { return load<u32>(s, SET_MASK); }
 // @ts-ignore: decorator
-@inline export function setTable(s: usize): usize { return load<u32>(s, 20); }
+@inline export function setTable(s: usize): usize { return load<u32>(s, SET_TABLE); }
+// @ts-ignore: decorator
+@inline function slotKey(t: usize, j: u32): usize { return load<u32>(t + (<usize>j << 3), ENTRY_KEY); }
 
 export function setNew(frozen: bool): usize {
-  const s = newGCObject(frozen ? TYPE_FROZENSET : TYPE_SET, 28);
+  const s = newGCObject(frozen ? TYPE_FROZENSET : TYPE_SET, SET_BYTES);
   if (!s) return 0;
   initSet(s);
   track(s);
@@ -52,11 +64,11 @@ export function setNew(frozen: bool): usize {
 
 // @ts-ignore: decorator
 @inline function initSet(s: usize): void {
-  store<i32>(s, 0, 8);
-  store<u32>(s, 0, 12);
-  store<u32>(s, 0, 16);
-  store<u32>(s, 0, 20);
-  store<i32>(s, -1, 24);
+  store<i32>(s, 0, SET_USED);
+  store<u32>(s, 0, SET_FILL);
+  store<u32>(s, 0, SET_MASK);
+  store<u32>(s, 0, SET_TABLE);
+  store<i32>(s, -1, SET_HASH);
 }
 
 /** The entry holding key, 0 when absent, 1 on error (ERR_RECURSION). Keeps no state. */
@@ -68,7 +80,7 @@ function lookup(s: usize, key: usize, hash: i32): usize {
   let i = <u32>hash & mask;
   while (true) {
     const e = t + (<usize>i << 3);
-    const k = load<u32>(e, 4);
+    const k = load<u32>(e, ENTRY_KEY);
     if (k == 0) return 0;
     if (k == <u32>key) return e;
     if (k != DUMMY && load<i32>(e) == hash) {
@@ -92,7 +104,7 @@ function insertSlot(s: usize, hash: i32): usize {
   let i = <u32>hash & mask;
   while (true) {
     const e = t + (<usize>i << 3);
-    if (load<u32>(e, 4) <= DUMMY) return e;
+    if (load<u32>(e, ENTRY_KEY) <= DUMMY) return e;
     perturb >>= 5;
     i = (i * 5 + perturb + 1) & mask;
   }
@@ -109,18 +121,18 @@ function resize(s: usize, minUsed: u32): bool {
   const mask = size - 1;
   for (let j: u32 = 0; j < oldSize; j++) {
     const e = old + (<usize>j << 3);
-    const k = load<u32>(e, 4);
+    const k = load<u32>(e, ENTRY_KEY);
     if (k <= DUMMY) continue;
     const h = load<i32>(e);
     let perturb = <u32>h;
     let i = <u32>h & mask;
-    while (load<u32>(t + (<usize>i << 3), 4)) { perturb >>= 5; i = (i * 5 + perturb + 1) & mask; }
+    while (load<u32>(t + (<usize>i << 3), ENTRY_KEY)) { perturb >>= 5; i = (i * 5 + perturb + 1) & mask; }
     store<u64>(t + (<usize>i << 3), load<u64>(e));
   }
   if (old) objFree(old);
-  store<u32>(s, t, 20);
-  store<u32>(s, size - 1, 16);
-  store<u32>(s, <u32>setUsed(s), 12);
+  store<u32>(s, t, SET_TABLE);
+  store<u32>(s, size - 1, SET_MASK);
+  store<u32>(s, <u32>setUsed(s), SET_FILL);
   return true;
 }
 
@@ -136,16 +148,16 @@ export function setAdd(s: usize, key: usize): i32 {
   // set_add_entry grows when filling an unused slot (not a dummy) makes fill * 5 >= mask * 3,
   // to used * 4 (used * 2 past 50,000) with used counting the new key; growing before the
   // insert instead of after it gives the same table
-  if (!e || (load<u32>(e, 4) == 0 && (setFill(s) + 1) * 5 >= setMask(s) * 3)) {
+  if (!e || (load<u32>(e, ENTRY_KEY) == 0 && (setFill(s) + 1) * 5 >= setMask(s) * 3)) {
     const n = used + 1;
     if (!resize(s, n > 50000 ? n * 2 : n * 4)) { fail(ERR_MEMORY); return 0; }
     e = insertSlot(s, hash);
   }
-  if (load<u32>(e, 4) == 0) store<u32>(s, setFill(s) + 1, 12);
+  if (load<u32>(e, ENTRY_KEY) == 0) store<u32>(s, setFill(s) + 1, SET_FILL);
   incref(key);
   store<i32>(e, hash);
-  store<u32>(e, key, 4);
-  store<i32>(s, used + 1, 8);
+  store<u32>(e, key, ENTRY_KEY);
+  store<i32>(s, used + 1, SET_USED);
   return 1;
 }
 
@@ -155,7 +167,7 @@ export function setAdd(s: usize, key: usize): i32 {
  * collection, to the end: host code cannot free one before it is added.
  */
 export function setFrom(p: usize, n: i32, frozen: bool): usize {
-  const s = gcAlloc(frozen ? TYPE_FROZENSET : TYPE_SET, 28);
+  const s = gcAlloc(frozen ? TYPE_FROZENSET : TYPE_SET, SET_BYTES);
   if (!s) return 0;
   initSet(s);
   for (let i = 0; i < n; i++) incref(load<u32>(p + (<usize>i << 2)));
@@ -186,9 +198,9 @@ export function setDiscard(s: usize, key: usize): i32 {
   const e = lookup(s, key, hash);
   if (e == 1) return 0;
   if (!e) return 2;
-  const old = load<u32>(e, 4);
-  store<u32>(e, DUMMY, 4);
-  store<i32>(s, setUsed(s) - 1, 8);
+  const old = load<u32>(e, ENTRY_KEY);
+  store<u32>(e, DUMMY, ENTRY_KEY);
+  store<i32>(s, setUsed(s) - 1, SET_USED);
   decref(old);
   return 1;
 }
@@ -196,12 +208,12 @@ export function setDiscard(s: usize, key: usize): i32 {
 /** set.clear(): detach the table, then drop the keys in table order. */
 export function setClear(s: usize): void {
   const t = setTable(s), size = t ? setMask(s) + 1 : 0;
-  store<i32>(s, 0, 8);
-  store<u32>(s, 0, 12);
-  store<u32>(s, 0, 16);
-  store<u32>(s, 0, 20);
+  store<i32>(s, 0, SET_USED);
+  store<u32>(s, 0, SET_FILL);
+  store<u32>(s, 0, SET_MASK);
+  store<u32>(s, 0, SET_TABLE);
   for (let j: u32 = 0; j < size; j++) {
-    const k = load<u32>(t + (<usize>j << 3), 4);
+    const k = slotKey(t, j);
     if (k > DUMMY) decref(k);
   }
   if (t) objFree(t);
@@ -212,11 +224,11 @@ export function setNext(s: usize, pos: i32): i32 {
   const t = setTable(s);
   if (!t || pos < 0) return -1;
   const size = <i32>setMask(s) + 1;
-  for (let i = pos; i < size; i++) if (load<u32>(t + (<usize>i << 3), 4) > DUMMY) return i;
+  for (let i = pos; i < size; i++) if (load<u32>(t + (<usize>i << 3), ENTRY_KEY) > DUMMY) return i;
   return -1;
 }
 
-export function setEntryKey(s: usize, i: i32): usize { return load<u32>(setTable(s) + (<usize>i << 3), 4); }
+export function setEntryKey(s: usize, i: i32): usize { return load<u32>(setTable(s) + (<usize>i << 3), ENTRY_KEY); }
 
 /** _shuffle_bits: spreads the bits of an element's hash (32-bit arithmetic). */
 // @ts-ignore: decorator
@@ -228,19 +240,19 @@ export function setEntryKey(s: usize, i: i32): usize { return load<u32>(setTable
  * 32-bit CPython.
  */
 export function frozensetHash(s: usize): i32 {
-  let cached = load<i32>(s, 24);
+  let cached = load<i32>(s, SET_HASH);
   if (cached != -1) return cached;
   let h: u32 = 0;
   const t = setTable(s), size = t ? setMask(s) + 1 : 0;
   for (let j: u32 = 0; j < size; j++) {
     const e = t + (<usize>j << 3);
-    if (load<u32>(e, 4) > DUMMY) h ^= shuffleBits(load<u32>(e));
+    if (load<u32>(e, ENTRY_KEY) > DUMMY) h ^= shuffleBits(load<u32>(e));
   }
   h ^= (<u32>setUsed(s) + 1) * 1927868237;
   h ^= (h >> 11) ^ (h >> 25);
   h = h * 69069 + 907133923;
   if (h == <u32>-1) h = 590923713;
-  store<i32>(s, <i32>h, 24);
+  store<i32>(s, <i32>h, SET_HASH);
   return <i32>h;
 }
 
@@ -251,6 +263,51 @@ export function setFinish(s: usize): void {
 }
 
 export function setSizeof(s: usize): usize {
-  return GC_HEAD + 32 + (setTable(s) ? (<usize>setMask(s) + 1) << 3 : 0);
+  return GC_HEAD + SET_BYTES + 4 + (setTable(s) ? (<usize>setMask(s) + 1) << 3 : 0);
+}
+
+/** set_traverse: the keys in table order. */
+// @ts-ignore: decorator
+@inline export function setTraverse(s: usize, kind: i32, arg: usize): void {
+  const t = setTable(s);
+  if (!t) return;
+  const m = setMask(s) + 1;
+  for (let j: u32 = 0; j < m; j++) {
+    const key = slotKey(t, j);
+    if (key > DUMMY) visit(kind, key, arg);
+  }
+}
+
+/** set_dealloc's drops, resumable (see object/dealloc.ts): the keys in table order. */
+// @ts-ignore: decorator
+@inline export function setNextDeadChild(s: usize): usize {
+  let c = deadCursor(s);
+  const t = setTable(s);
+  const m: u32 = t ? setMask(s) + 1 : 0;
+  let dead: usize = 0;
+  while (c < m && !dead) {
+    const k = slotKey(t, c);
+    c++;
+    if (k > DUMMY && dropChild(k)) dead = k;
+  }
+  setDeadCursor(s, c);
+  return dead;
+}
+
+/**
+ * frozenset == frozenset (set_richcompare's Py_EQ): the same size, the same hash, and
+ * every key of a in b. 1, 0, or -1 (ERR_RECURSION: keys compare recursively).
+ */
+export function frozensetEq(a: usize, b: usize): i32 {
+  if (setUsed(a) != setUsed(b)) return 0;
+  if (frozensetHash(a) != frozensetHash(b)) return 0;
+  if (!enterRecursion()) return -1;
+  let r = 1;
+  for (let i = setNext(a, 0); i >= 0; i = setNext(a, i + 1)) {
+    const c = setHas(b, setEntryKey(a, i));
+    if (c != 1) { r = c; break; }
+  }
+  leaveRecursion();
+  return r;
 }
 

@@ -22,20 +22,27 @@
 
 import {
   TYPE_STR, TYPE_BYTES, OF_HASHED, OF_INTERNED, newObject, freeObject, immortal, typeId,
-  isImmortal, IMMORTAL_REFCNT, staticAlloc, fail, ERR_MEMORY,
+  isImmortal, IMMORTAL_REFCNT,
 } from "./header";
-import { objMalloc, objFree } from "../alloc/obmalloc";
+import { fail, ERR_MEMORY } from "./errors";
+import { staticAlloc } from "../alloc/static";
+import { IdTable, idTableAt, ID_TABLE_BYTES, ID_DELETED, ID_EMPTY, idSlot, idReserve, idInsert, idRemove } from "../alloc/idtable";
 import { decref } from "./refcount";
 
 export let EMPTY_STR: usize = 0;
 export let EMPTY_BYTES: usize = 0;
 
+// ---- layout ----
+const STR_LENGTH: usize = 8;
+const STR_HASH: usize = 12;
+const STR_DATA: usize = 16;
+
 // @ts-ignore: decorator
-@inline export function strLen(o: usize): u32 { return load<u32>(o, 8); }
+@inline export function strLen(o: usize): u32 { return load<u32>(o, STR_LENGTH); }
 // @ts-ignore: decorator
-@inline export function strData(o: usize): usize { return o + 16; }
+@inline export function strData(o: usize): usize { return o + STR_DATA; }
 // @ts-ignore: decorator
-@inline export function strSize(len: usize): usize { return (16 + len + 7) & ~7; }
+@inline export function strSize(len: usize): usize { return (STR_DATA + len + 7) & ~7; }
 
 export function stringsInit(): bool {
   EMPTY_STR = staticAlloc(16);
@@ -44,8 +51,8 @@ export function stringsInit(): bool {
     const o = i ? EMPTY_BYTES : EMPTY_STR;
     immortal(o);
     store<u32>(o, i ? TYPE_BYTES : TYPE_STR, 4);
-    store<u32>(o, 0, 8);
-    store<u32>(o, 0, 12);
+    store<u32>(o, 0, STR_LENGTH);
+    store<u32>(o, 0, STR_HASH);
   }
   return true; // the intern table is made by the first intern
 }
@@ -55,32 +62,32 @@ export function strAlloc(type: u32, len: u32): usize {
   if (len == 0) return type == TYPE_STR ? EMPTY_STR : EMPTY_BYTES;
   const o = newObject(type, strSize(len));
   if (!o) return 0;
-  store<u32>(o, len, 8);
+  store<u32>(o, len, STR_LENGTH);
   return o;
 }
 
 export function strHash(o: usize): i32 {
   const t = load<u32>(o, 4);
-  if (t & OF_HASHED) return load<i32>(o, 12);
+  if (t & OF_HASHED) return load<i32>(o, STR_HASH);
   let h: u64 = 0xcbf29ce484222325;
-  const p = o + 16, n = <usize>load<u32>(o, 8);
+  const p = strData(o), n = <usize>strLen(o);
   for (let i: usize = 0; i < n; i++) {
     h ^= <u64>load<u8>(p + i);
     h *= 0x100000001b3;
   }
   let r = <i32>(h ^ (h >> 32));
   if (r == -1) r = -2;
-  store<i32>(o, r, 12);
+  store<i32>(o, r, STR_HASH);
   store<u32>(o, t | OF_HASHED, 4);
   return r;
 }
 
 export function strEq(a: usize, b: usize): bool {
-  const n = load<u32>(a, 8);
-  if (n != load<u32>(b, 8)) return false;
+  const n = strLen(a);
+  if (n != strLen(b)) return false;
   const ta = load<u32>(a, 4), tb = load<u32>(b, 4);
-  if ((ta & tb & OF_HASHED) && load<i32>(a, 12) != load<i32>(b, 12)) return false;
-  return memory.compare(a + 16, b + 16, n) == 0;
+  if ((ta & tb & OF_HASHED) && load<i32>(a, STR_HASH) != load<i32>(b, STR_HASH)) return false;
+  return memory.compare(strData(a), strData(b), n) == 0;
 }
 
 export function strDealloc(o: usize): void {
@@ -88,53 +95,33 @@ export function strDealloc(o: usize): void {
   freeObject(o);
 }
 
-// ---- the intern table: open addressing over str pointers, 0 = empty, 1 = deleted ----
-let internTable: usize = 0;
-let internMask: u32 = 0;
-let internUsed: u32 = 0;   // live entries
-let internFill: u32 = 0;   // live + deleted
-export function internCount(): u32 { return internUsed; }
+// ---- the intern table: an IdTable of str ids, probed from their hash, compared by content ----
+const interned: IdTable = idTableAt(memory.data(<i32>ID_TABLE_BYTES, 8), 4, false);
+function internRehash(k: usize): u32 { return <u32>strHash(k); }
+export function internCount(): u32 { return interned.used; }
 
+/** The interned str equal to o (hash h), or 0. */
 function internFind(o: usize, h: u32): usize {
-  let i = h & internMask;
-  let perturb = h;
+  if (!interned.slots) return 0;
+  let i = h & interned.mask;
   while (true) {
-    const slot = internTable + (<usize>i << 2);
-    const s = load<u32>(slot);
-    if (s == 0) return 0;
-    if (s != 1 && (s == <u32>o || strEq(s, o))) return s;
-    perturb >>= 5;
-    i = (i * 5 + 1 + perturb) & internMask;
+    const s = load<u32>(idSlot(interned, i));
+    if (s == ID_EMPTY) return 0;
+    if (s != ID_DELETED && (s == <u32>o || strEq(s, o))) return s;
+    i = (i + 1) & interned.mask;
   }
 }
 
-function internInsertSlot(h: u32): usize {
-  let i = h & internMask;
-  let perturb = h;
+/** The entry of the interned o itself (by identity), or 0. */
+function internEntry(o: usize, h: u32): usize {
+  let i = h & interned.mask;
   while (true) {
-    const slot = internTable + (<usize>i << 2);
-    if (load<u32>(slot) <= 1) return slot;
-    perturb >>= 5;
-    i = (i * 5 + 1 + perturb) & internMask;
+    const e = idSlot(interned, i);
+    const s = load<u32>(e);
+    if (s == ID_EMPTY) return 0;
+    if (s == <u32>o) return e;
+    i = (i + 1) & interned.mask;
   }
-}
-
-function internGrow(): bool {
-  const oldTable = internTable, oldSize = oldTable ? internMask + 1 : 0;
-  let size: u32 = 64;
-  while (size < (internUsed + 1) * 4) size <<= 1;   // at most a quarter full after
-  const t = objMalloc(<usize>size << 2);
-  if (!t) return false;
-  memory.fill(t, 0, <usize>size << 2);
-  internTable = t;
-  internMask = size - 1;
-  internFill = internUsed;
-  for (let i: u32 = 0; i < oldSize; i++) {
-    const s = load<u32>(oldTable + (<usize>i << 2));
-    if (s > 1) store<u32>(internInsertSlot(<u32>strHash(s)), s);
-  }
-  if (oldTable) objFree(oldTable);
-  return true;
 }
 
 /**
@@ -145,18 +132,15 @@ function internGrow(): bool {
 export function strIntern(o: usize): usize {
   if (load<u32>(o, 4) & OF_INTERNED) return o;
   const h = <u32>strHash(o);
-  const found = internTable ? internFind(o, h) : 0;
+  const found = internFind(o, h);
   if (found) {
     if (!isImmortal(found)) store<u32>(found, load<u32>(found) + 1);
     decref(o);
     return found;
   }
   if (isImmortal(o)) return o; // the empty str: immortal, never in the table
-  if ((!internTable || (internFill + 1) * 3 >= (internMask + 1) * 2) && !internGrow()) return fail(ERR_MEMORY);
-  const slot = internInsertSlot(h);
-  if (load<u32>(slot) == 0) internFill++;
-  store<u32>(slot, o);
-  internUsed++;
+  if (!idReserve(interned, 64, internRehash)) return fail(ERR_MEMORY);
+  idInsert(interned, o, h);
   store<u32>(o, load<u32>(o, 4) | OF_INTERNED, 4);
   return o;
 }
@@ -171,28 +155,6 @@ export function strImmortalize(o: usize): void {
 }
 
 function internRemove(o: usize): void {
-  const h = <u32>strHash(o);
-  let i = h & internMask;
-  let perturb = h;
-  while (true) {
-    const slot = internTable + (<usize>i << 2);
-    const s = load<u32>(slot);
-    if (s == 0) return;
-    if (s == <u32>o) {
-      store<u32>(slot, 1);
-      if (--internUsed == 0) {
-        // the last interned string died: the table goes (a heap's blocks return to what they were)
-        objFree(internTable);
-        internTable = 0;
-        internMask = 0;
-        internFill = 0;
-      }
-      return;
-    }
-    perturb >>= 5;
-    i = (i * 5 + 1 + perturb) & internMask;
-  }
+  const e = internEntry(o, <u32>strHash(o));
+  if (e) idRemove(interned, e, false);
 }
-
-// @ts-ignore: decorator
-@inline export function isStr(o: usize): bool { return typeId(o) == TYPE_STR; }

@@ -225,13 +225,15 @@ class Model {
   }
 }
 
-/** The children a dying object drops, in the engine's order (assembly/object/refcount.ts). */
+/** The children a dying object drops, in the engine's order (assembly/object/dealloc.ts). */
 function deallocOrder(o: MObj): MObj[] {
   if (o.items) return [...o.items].reverse(); // list, tuple: last to first
   if (o.entries) return o.entries.flat(); // dict: entry order, key then value
   if (o.attrs) {
     if (o.cls === "Slotted") return SLOTS.flatMap((s) => (o.attrs!.has(s) ? [o.attrs!.get(s)!] : []));
-    return [...o.attrs.values()]; // attribute table order
+    // the class's shared keys' order (CPython 3.11's key sharing: setup() set NAMES in
+    // order on a first instance, so every name is a key and no instance falls back to a dict)
+    return NAMES.flatMap((s) => (o.attrs!.has(s) ? [o.attrs!.get(s)!] : []));
   }
   return [];
 }
@@ -1026,7 +1028,8 @@ async function setup(capped: boolean): Promise<{ m: Model; r: Real }> {
     Slotted: heap.defineClass("Slotted", { slots: SLOTS, del }),
     Plain: heap.defineClass("Plain", { del }),
   };
-  // attribute names are interned once per heap: do it before counting
+  // attribute names are interned once per heap, and become the Plain class's shared keys
+  // in this order: do it before counting
   const warm = cls.Plain.new(Object.fromEntries(NAMES.map((n) => [n, null])));
   warm.release();
   dels.length = 0;

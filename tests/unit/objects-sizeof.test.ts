@@ -33,7 +33,8 @@
 //   memoryview                      32    184
 //   instance, __slots__ 0..2        24     32, 40, 48
 //   instance, __slots__ 3, 4        32     56, 64
-//   instance without slots          24     56 (+ its __dict__ or values)
+//   instance without slots   24 + 5 x room   56 (+ its values: 8 + 8 x room)
+//     (room: the shared keys' entries + usable at its creation, 29 for a class's first)
 import { describe, expect, it } from "vitest";
 import type { Heap, Ref } from "../../src/node.js";
 import { newHeap } from "../helpers.js";
@@ -244,19 +245,34 @@ describe("getsizeof: instances", () => {
     expect(h.sys.getsizeof(W.new())).toBe(24);
   });
 
-  it("without slots: 24, then 8 + 8 x capacity for the attribute table (capacity 2, 4, 8...)", async () => {
+  it("without slots: room for the class's shared keys inline (CPython 3.11's key sharing), a dict of its own once they are full", async () => {
     using h = await newHeap();
+    const plain = (room: number) => round8(GC_HEAD + 16 + 5 * room);
     const C = h.defineClass("Plain");
-    const o = C.new();
-    expect(h.sys.getsizeof(o)).toBe(24);
-    const sizes: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      o.setattr(`a${i}`, i);
-      sizes.push(h.sys.getsizeof(o));
-    }
-    expect(sizes).toEqual([48, 48, 64, 64, 96]);
-    o.delattr("a0");
-    expect(h.sys.getsizeof(o)).toBe(96); // the table keeps its capacity
+    const first = C.new(); // usable 30 -> 29: room for 29 values, as init_inline_values gives
+    expect(h.sys.getsizeof(first)).toBe(plain(29));
+    first.setattr("a", 1);
+    first.setattr("b", 2); // the keys: a, b
+    expect(h.sys.getsizeof(first)).toBe(plain(29));
+    const many = Array.from({ length: 40 }, () => C.new()); // each creation: usable - 1, down to 1
+    expect(h.sys.getsizeof(many[0])).toBe(plain(2 + 26)); // 2 entries + usable 27 - 1
+    const o = C.new(); // room: 2 entries + 1 usable
+    expect(h.sys.getsizeof(o)).toBe(plain(3));
+    o.setattr("b", 2);
+    o.setattr("a", 1);
+    o.setattr("c", 3); // c takes the last usable key
+    expect(h.sys.getsizeof(o)).toBe(plain(3));
+    const objects = h.gc.getObjects().length;
+    o.setattr("d", 4); // the keys are full: o's attributes move to a dict of its own
+    expect(h.sys.getsizeof(o)).toBe(plain(3)); // (the dict is an object of its own, as in CPython)
+    expect(h.gc.getObjects().length).toBe(objects); // untracked: it holds only ints
+    const [dict] = h.gc.getReferents(o);
+    expect((dict as Ref).toJS()).toEqual(new Map([["b", 2], ["a", 1], ["c", 3], ["d", 4]])); // o's insertion order
+    expect(o.toJS()).toEqual({ b: 2, a: 1, c: 3, d: 4 });
+    (dict as Ref).release();
+    o.delattr("b");
+    expect(o.toJS()).toEqual({ a: 1, c: 3, d: 4 });
+    for (const x of [first, o, ...many]) x.release();
   });
 });
 

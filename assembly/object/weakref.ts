@@ -1,10 +1,11 @@
-// gc/weakref.ts — weak references: the weakref and proxy objects, each referent's list
-// of them, clearing at death (refcount and collector), and the callbacks.
+// object/weakref.ts — weak references: the weakref and proxy objects, each referent's
+// list of them, and their clearing when a referent dies by refcount.
 //
 // CPython counterparts: Objects/weakrefobject.c (PyWeakReference, new_weakref,
 // get_basic_refs, insert_head/insert_after, clear_weakref, _PyWeakref_ClearRef,
-// PyObject_ClearWeakRefs, weakref_hash, weakref_richcompare, _PyWeakref_GetWeakrefCount)
-// and Modules/gcmodule.c's handle_weakrefs.
+// PyObject_ClearWeakRefs, weakref_hash's cache, weakref_dealloc,
+// _PyWeakref_GetWeakrefCount). The collector's part, handle_weakrefs, is in
+// gc/handle_weakrefs.ts, as it is in Modules/gcmodule.c.
 //
 //   weakref / proxy (a container, as in CPython)
 //   (GC head)
@@ -32,14 +33,13 @@
 // temporary reference; fromCollector 1 in handle_weakrefs, 0 at a referent's refcount
 // death), and env.weakref_forget(number) when the weakref dies.
 
-import {
-  TYPE_WEAKREF, TYPE_PROXY, TF_WEAKREF, OF_WEAKREFS, GC_HEAD, newGCObject, freeGCObject, track,
-  typeId, flagsOf, fail, ERR_TYPE, ERR_MEMORY, lastError, lastErrorType,
-} from "../object/header";
-import { incref, decref, decrefCall } from "../object/refcount";
-import { objMalloc, objFree } from "../alloc/obmalloc";
-import { listNewInCollector, listAppend as pyListAppend, tupleNewInDealloc } from "../object/sequences";
-import { gcNext, isCollecting, listInit, listIsEmpty, listMove } from "./lists";
+import { TYPE_WEAKREF, TYPE_PROXY, TF_WEAKREF, OF_WEAKREFS, typeId, flagsOf } from "./header";
+import { fail, ERR_TYPE, ERR_MEMORY, lastError, lastErrorType } from "./errors";
+import { IdTable, idTableAt, ID_TABLE_BYTES, idHash, idFind, idReserve, idInsert, idRemove } from "../alloc/idtable";
+import { GC_HEAD, track } from "../gc/heads";
+import { newGCObject, freeGCObject } from "../gc/alloc";
+import { incref, decref, decrefCall } from "./refcount";
+import { listNewInCollector, listAppend as pyListAppend, tupleNew } from "./sequences";
 
 // @ts-ignore: decorator
 @external("env", "weakref_callback")
@@ -48,94 +48,59 @@ declare function hostCallback(callback: u32, wr: usize, fromCollector: i32): voi
 @external("env", "weakref_forget")
 declare function hostForget(callback: u32): void;
 
+// ---- layout ----
+const WR_OBJECT: usize = 8;
+const WR_CALLBACK: usize = 12;
+const WR_PREV: usize = 16;
+const WR_NEXT: usize = 20;
+const WR_HASH: usize = 24;
+const WR_BYTES: usize = 28;
+
 // @ts-ignore: decorator
-@inline export function wrObject(wr: usize): usize { return load<u32>(wr, 8); }
+@inline export function wrObject(wr: usize): usize { return load<u32>(wr, WR_OBJECT); }
 // @ts-ignore: decorator
-@inline export function wrCallback(wr: usize): u32 { return load<u32>(wr, 12); }
+@inline export function wrCallback(wr: usize): u32 { return load<u32>(wr, WR_CALLBACK); }
 // @ts-ignore: decorator
-@inline function wrPrev(wr: usize): usize { return load<u32>(wr, 16); }
+@inline function wrPrev(wr: usize): usize { return load<u32>(wr, WR_PREV); }
 // @ts-ignore: decorator
-@inline function wrNext(wr: usize): usize { return load<u32>(wr, 20); }
+@inline function wrNext(wr: usize): usize { return load<u32>(wr, WR_NEXT); }
+// @ts-ignore: decorator
+@inline export function wrHash(wr: usize): i32 { return load<i32>(wr, WR_HASH); }
+// @ts-ignore: decorator
+@inline export function setWrHash(wr: usize, h: i32): void { store<i32>(wr, h, WR_HASH); }
+// @ts-ignore: decorator
+@inline function setWrObject(wr: usize, o: usize): void { store<u32>(wr, <u32>o, WR_OBJECT); }
+// @ts-ignore: decorator
+@inline function setWrCallback(wr: usize, cb: u32): void { store<u32>(wr, cb, WR_CALLBACK); }
+// @ts-ignore: decorator
+@inline function setWrPrev(wr: usize, p: usize): void { store<u32>(wr, <u32>p, WR_PREV); }
+// @ts-ignore: decorator
+@inline function setWrNext(wr: usize, n: usize): void { store<u32>(wr, <u32>n, WR_NEXT); }
 // @ts-ignore: decorator
 @inline export function isWeakref(o: usize): bool { const t = typeId(o); return t == TYPE_WEAKREF || t == TYPE_PROXY; }
 
-// ---- the side table: referent -> head of its list ------------------------------------------
-// Open addressing over (key, value) pairs; key 0 = empty, 1 = deleted.
-let table: usize = 0;
-let mask: u32 = 0;
-let used: u32 = 0;
-let fill: u32 = 0;
-
-// @ts-ignore: decorator
-@inline function slotOf(o: usize): u32 { return <u32>(o >> 3) * 0x9e3779b1; }
-
-function tableFind(o: usize): usize {
-  if (!table) return 0;
-  let i = slotOf(o) & mask;
-  while (true) {
-    const e = table + (<usize>i << 3);
-    const k = load<u32>(e);
-    if (k == 0) return 0;
-    if (k == <u32>o) return e;
-    i = (i + 1) & mask;
-  }
-}
-
-function tableGrow(): bool {
-  const old = table, oldSize = old ? mask + 1 : 0;
-  let size: u32 = 64;
-  while (size < (used + 1) * 4) size <<= 1;
-  const t = objMalloc(<usize>size << 3);
-  if (!t) return false;
-  memory.fill(t, 0, <usize>size << 3);
-  table = t;
-  mask = size - 1;
-  fill = used;
-  for (let j: u32 = 0; j < oldSize; j++) {
-    const e = old + (<usize>j << 3);
-    const k = load<u32>(e);
-    if (k <= 1) continue;
-    let i = slotOf(k) & mask;
-    while (load<u32>(table + (<usize>i << 3))) i = (i + 1) & mask;
-    store<u64>(table + (<usize>i << 3), load<u64>(e));
-  }
-  if (old) objFree(old);
-  return true;
-}
+// ---- the side table: referent -> head of its list (an IdTable of (referent, head) pairs) ----
+const lists: IdTable = idTableAt(memory.data(<i32>ID_TABLE_BYTES, 8), 8, false);
+function rehash(k: usize): u32 { return idHash(k); }
 
 /** The head of o's list, or 0. */
 export function listHead(o: usize): usize {
   if (!(load<u32>(o, 4) & OF_WEAKREFS)) return 0;
-  const e = tableFind(o);
+  const e = idFind(lists, o, idHash(o));
   return e ? <usize>load<u32>(e, 4) : 0;
 }
 
 /** Sets o's list head (0 = o has no weakrefs any more). false = no memory (nothing changed). */
 function setListHead(o: usize, head: usize): bool {
-  let e = tableFind(o);
+  let e = idFind(lists, o, idHash(o));
   if (!head) {
-    if (e) {
-      store<u32>(e, 1);
-      store<u32>(e, 0, 4);
-      if (--used == 0) {
-        // no object has weakrefs any more: the table goes (a heap's blocks return to what they were)
-        objFree(table);
-        table = 0;
-        mask = 0;
-        fill = 0;
-      }
-    }
+    if (e) idRemove(lists, e, false);
     store<u32>(o, load<u32>(o, 4) & ~OF_WEAKREFS, 4);
     return true;
   }
   if (!e) {
-    if ((!table || (fill + 1) * 2 > mask + 1) && !tableGrow()) return false;
-    let i = slotOf(o) & mask;
-    while (load<u32>(table + (<usize>i << 3)) > 1) i = (i + 1) & mask;
-    e = table + (<usize>i << 3);
-    if (load<u32>(e) == 0) fill++;
-    store<u32>(e, <u32>o);
-    used++;
+    if (!idReserve(lists, 64, rehash)) return false;
+    e = idInsert(lists, o, idHash(o));
   }
   store<u32>(e, <u32>head, 4);
   store<u32>(o, load<u32>(o, 4) | OF_WEAKREFS, 4);
@@ -174,13 +139,13 @@ export function weakrefNew(o: usize, callback: u32, proxy: bool): usize {
     if (basic) { incref(basic); return basic; }
   }
   incref(o);
-  const wr = newGCObject(proxy ? TYPE_PROXY : TYPE_WEAKREF, 28);
+  const wr = newGCObject(proxy ? TYPE_PROXY : TYPE_WEAKREF, WR_BYTES);
   if (!wr) return dropHeld(o);
-  store<u32>(wr, <u32>o, 8);
-  store<u32>(wr, callback, 12);
-  store<u32>(wr, 0, 16);
-  store<u32>(wr, 0, 20);
-  store<i32>(wr, -1, 24);
+  setWrObject(wr, o);
+  setWrCallback(wr, callback);
+  setWrPrev(wr, 0);
+  setWrNext(wr, 0);
+  setWrHash(wr, -1);
   // the allocation may have run a collection that changed o's list: look again
   let prev: usize = 0;
   const basicRef = basicRefOf(o, false), basicProxy = basicRefOf(o, true);
@@ -203,14 +168,14 @@ export function weakrefNew(o: usize, callback: u32, proxy: bool): usize {
       fail(ERR_MEMORY);
       return dropHeld(o);
     }
-    store<u32>(wr, <u32>head, 20);
-    if (head) store<u32>(head, <u32>wr, 16);
+    setWrNext(wr, head);
+    if (head) setWrPrev(head, wr);
   } else {
     const next = wrNext(prev);
-    store<u32>(wr, <u32>prev, 16);
-    store<u32>(wr, <u32>next, 20);
-    store<u32>(prev, <u32>wr, 20);
-    if (next) store<u32>(next, <u32>wr, 16);
+    setWrPrev(wr, prev);
+    setWrNext(wr, next);
+    setWrNext(prev, wr);
+    if (next) setWrPrev(next, wr);
   }
   track(wr);
   decref(o);
@@ -230,7 +195,7 @@ function dropHeld(o: usize): usize {
  * handle_callback: calls back with the weakref, which the call holds (as the callback's
  * Python frame holds its argument): a callback may release every other reference to it.
  */
-function callCallback(cb: u32, wr: usize, fromCollector: i32): void {
+export function callCallback(cb: u32, wr: usize, fromCollector: i32): void {
   incref(wr);
   hostCallback(cb, wr, fromCollector);
   decrefCall(wr);
@@ -241,12 +206,12 @@ export function clearRef(wr: usize): void {
   const o = wrObject(wr);
   if (!o) return;
   const prev = wrPrev(wr), next = wrNext(wr);
-  if (prev) store<u32>(prev, <u32>next, 20);
+  if (prev) setWrNext(prev, next);
   else setListHead(o, next);   // removing never needs memory
-  if (next) store<u32>(next, <u32>prev, 16);
-  store<u32>(wr, 0, 8);
-  store<u32>(wr, 0, 16);
-  store<u32>(wr, 0, 20);
+  if (next) setWrPrev(next, prev);
+  setWrObject(wr, 0);
+  setWrPrev(wr, 0);
+  setWrNext(wr, 0);
 }
 
 /** clear_weakref: clearRef and the callback dropped (weakref death, tp_clear). */
@@ -254,7 +219,7 @@ export function clearWeakref(wr: usize): void {
   clearRef(wr);
   const cb = wrCallback(wr);
   if (cb) {
-    store<u32>(wr, 0, 12);
+    setWrCallback(wr, 0);
     hostForget(cb);
   }
 }
@@ -286,7 +251,7 @@ export function clearWeakrefsOnDeath(o: usize): void {
   if (!first) return;
   if (!wrNext(first)) {
     const cb = wrCallback(first);
-    store<u32>(first, 0, 12);          // wr.__callback__ is None during its call, as in CPython
+    setWrCallback(first, 0);          // wr.__callback__ is None during its call, as in CPython
     clearRef(first);
     if (cb) {
       callCallback(cb, first, 0);
@@ -298,7 +263,7 @@ export function clearWeakrefsOnDeath(o: usize): void {
   for (let wr = first; wr; wr = wrNext(wr)) count++;
   // (no memory for it: the callbacks run all the same; its allocation may have run a
   // collection whose callbacks changed o's list: look again)
-  const tuple = tupleNewInDealloc(count * 2);
+  const tuple = tupleNew(count * 2);
   first = listHead(o);
   if (!first) {
     if (tuple) decrefCall(tuple);
@@ -308,52 +273,25 @@ export function clearWeakrefsOnDeath(o: usize): void {
   for (let wr = first; wr; ) {
     const next = wrNext(wr);
     incref(wr);
-    store<u32>(wr, 0, 8);
-    store<u32>(wr, <u32>next, 16);   // the chain
-    store<u32>(wr, 0, 20);
+    setWrObject(wr, 0);
+    setWrPrev(wr, next);   // the chain
+    setWrNext(wr, 0);
     wr = next;
   }
   for (let wr = first; wr; wr = wrPrev(wr)) {
     const cb = wrCallback(wr);
     if (!cb) continue;
-    store<u32>(wr, 0, 12);             // wr.__callback__ is None during its call, as in CPython
+    setWrCallback(wr, 0);             // wr.__callback__ is None during its call, as in CPython
     callCallback(cb, wr, 0);
     hostForget(cb);
   }
   for (let wr = first; wr; ) {
     const next = wrPrev(wr);
-    store<u32>(wr, 0, 16);
+    setWrPrev(wr, 0);
     decrefCall(wr);
     wr = next;
   }
   if (tuple) decrefCall(tuple);
-}
-
-/** handle_weakrefs (gc_collect_main step 8): returns how many weakrefs the callbacks freed. */
-export function handleWeakrefs(unreachable: usize, wrcb: usize, old: usize): i32 {
-  listInit(wrcb);
-  for (let g = gcNext(unreachable); g != unreachable; g = gcNext(g)) {
-    const op = g + GC_HEAD;
-    if (isWeakref(op)) clearRef(op);
-    if (!(flagsOf(typeId(op)) & TF_WEAKREF)) continue;
-    for (let wr = listHead(op); wr; wr = listHead(op)) {
-      clearRef(wr);
-      if (!wrCallback(wr)) continue;
-      if (isCollecting(wr - GC_HEAD)) continue;   // trash itself: its callback never runs
-      incref(wr);
-      listMove(wr - GC_HEAD, wrcb);
-    }
-  }
-  let freed: i32 = 0;
-  while (!listIsEmpty(wrcb)) {
-    const g = gcNext(wrcb);
-    const wr = g + GC_HEAD;
-    callCallback(wrCallback(wr), wr, 1);
-    decref(wr);
-    if (gcNext(wrcb) == g) listMove(g, old);
-    else freed++;
-  }
-  return freed;
 }
 
 // ---- queries -------------------------------------------------------------------------------
@@ -379,3 +317,6 @@ export function weakrefFinish(wr: usize): void {
   clearWeakref(wr);
   freeGCObject(wr);
 }
+
+// @ts-ignore: decorator
+@inline export function weakrefSizeof(wr: usize): usize { return (GC_HEAD + WR_BYTES + 7) & ~7; }

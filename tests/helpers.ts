@@ -9,8 +9,16 @@ export const classOf = (n: number) => (n - 1) >> 3;
 export const sizeOfClass = (c: number) => (c + 1) * 8;
 export const poolOf = (p: number) => p - (p % POOL_SIZE);
 
+/**
+ * The engine the tests run on: the release build, or the debug build (its asserts and
+ * id checks on) when PYHEAP_TEST_ENGINE=debug (vitest.config.ts's "debug" project).
+ */
+export const testEngine: "release" | "debug" = process.env.PYHEAP_TEST_ENGINE === "debug" ? "debug" : "release";
+
 /** The built engine, compiled once for all heaps of a test file. */
-export const wasmModule = new WebAssembly.Module(readFileSync(new URL("../build/pyheap.wasm", import.meta.url)));
+export const wasmModule = new WebAssembly.Module(
+  readFileSync(new URL(testEngine === "debug" ? "../build/pyheap-debug.wasm" : "../build/pyheap.wasm", import.meta.url)),
+);
 
 export function newHeap(options: HeapOptions = {}): Promise<Heap> {
   return Heap.create({ wasm: wasmModule, ...options });

@@ -82,6 +82,7 @@ function unlinkFull(pool: PoolHeader): void {
 /** A block from a used pool: the top of its free-block list, else a virgin block. */
 // @ts-ignore: decorator
 @inline function allocFromPool(pool: PoolHeader, szidx: u32): usize {
+  if (PYHEAP_DEBUG) assert(pool.szidx == szidx, "allocFromPool: a pool of another size class in usedpools");
   pool.count++;
   let h = pool.nfree;
   let bp: usize;
@@ -154,6 +155,7 @@ function insertToFreepool(pool: PoolHeader): void {
 // @ts-ignore: decorator
 @inline export function pymallocFree(p: usize): void {
   const pool = changetype<PoolHeader>(p & ~(<usize>POOL_SIZE_MASK));
+  if (PYHEAP_DEBUG) assert(pool.count > 0 && pool.szidx < NB_SMALL_SIZE_CLASSES, "pymallocFree: a block of a pool with no block in use");
   const h = pool.nfree;
   const chain = freeChain(pool, h);
   store<usize>(p, load<usize>(chain));

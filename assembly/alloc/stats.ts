@@ -138,24 +138,57 @@ export function arenaDescribe(i: u32): usize {
   return out;
 }
 
+/** heap_check()'s answers: CHECK_OK, or the first broken invariant (the host names them). */
+export const CHECK_OK: i32 = 0;
+/** arenas: the usable_arenas order or nfp2lasta */
+export const CHECK_ARENA_ORDER: i32 = 1;
+/** usedpools: a listed pool of another class, empty, or with no free block */
+export const CHECK_USEDPOOLS_ENTRY: i32 = 2;
+/** usedpools: a nextpool/prevpool link broken */
+export const CHECK_USEDPOOLS_LINKS: i32 = 3;
+/** usedpools: a list that does not end */
+export const CHECK_USEDPOOLS_CYCLE: i32 = 4;
+/** an arena outside the address range */
+export const CHECK_ARENA_RANGE: i32 = 5;
+/** a pool with no valid size class */
+export const CHECK_POOL_SIZE_CLASS: i32 = 6;
+/** a pool whose arenaindex is not its arena */
+export const CHECK_POOL_ARENA_INDEX: i32 = 7;
+/** a free block outside its pool */
+export const CHECK_FREEBLOCK: i32 = 8;
+/** a pool whose count + nfree is not what it carved */
+export const CHECK_POOL_COUNT: i32 = 10;
+/** a full pool not counted full (or the reverse) */
+export const CHECK_POOL_FULL: i32 = 11;
+/** an arena whose nfreepools is wrong */
+export const CHECK_ARENA_NFREEPOOLS: i32 = 12;
+/** freepools: a pool in use on the list */
+export const CHECK_FREEPOOLS_ENTRY: i32 = 13;
+/** freepools: the list is not the empty pools */
+export const CHECK_FREEPOOLS_LENGTH: i32 = 14;
+/** a partly used pool not in its usedpools list */
+export const CHECK_POOL_UNLISTED: i32 = 15;
+/** usedpools: more pools listed than partly used */
+export const CHECK_USEDPOOLS_EXTRA: i32 = 16;
+
 /**
- * Checks every structural invariant. Returns 0, or a code naming the first broken
- * one (used by the tests after each step of a random sequence).
+ * Checks every structural invariant. Returns CHECK_OK, or the CHECK_* of the first
+ * broken one (used by the tests after each step of a random sequence).
  */
 const listed: usize = memory.data(NB_SMALL_SIZE_CLASSES * 4, 4);
 
 export function checkHeap(): i32 {
-  if (!arenasConsistent()) return 1;
+  if (!arenasConsistent()) return CHECK_ARENA_ORDER;
   let inLists: u32 = 0;
   for (let c: u32 = 0; c < NB_SMALL_SIZE_CLASSES; c++) {
     let pool = firstUsedPool(c);
     let n: u32 = 0;
     while (!isListHead(pool, c)) {
       const hasFree = pool.nfree != 0 || pool.nextoffset <= pool.maxnextoffset;
-      if (pool.szidx != c || !pool.count || !hasFree || pool.count >= NUMBLOCKS(c)) return 2;
-      if (pool.nextpool.prevpool != pool) return 3;
+      if (pool.szidx != c || !pool.count || !hasFree || pool.count >= NUMBLOCKS(c)) return CHECK_USEDPOOLS_ENTRY;
+      if (pool.nextpool.prevpool != pool) return CHECK_USEDPOOLS_LINKS;
       pool = pool.nextpool;
-      if (++n > (1 << 18)) return 4;
+      if (++n > (1 << 18)) return CHECK_USEDPOOLS_CYCLE;
     }
     store<u32>(listed + (c << 2), n);
     inLists += n;
@@ -165,42 +198,42 @@ export function checkHeap(): i32 {
   for (let i: u32 = 0; i < maxarenas; i++) {
     const ao = arenaAt(i);
     if (!ao.address) continue;
-    if (!addressInRange(ao.address) || !addressInRange(ao.address + (1 << 20) - 1)) return 5;
+    if (!addressInRange(ao.address) || !addressInRange(ao.address + (1 << 20) - 1)) return CHECK_ARENA_RANGE;
     let empty: u32 = 0, virgin: u32 = 0;
     for (let p = firstPool(ao); p < ao.address + (1 << 20) - POOL_SIZE + 1; p += POOL_SIZE) {
       if (p >= ao.pool_address) { virgin++; continue; }
       const pool = changetype<PoolHeader>(p);
       if (!pool.count) { empty++; continue; }
-      if (pool.szidx == DUMMY_SIZE_IDX || pool.szidx >= NB_SMALL_SIZE_CLASSES) return 6;
-      if (pool.arenaindex != i) return 7;
+      if (pool.szidx == DUMMY_SIZE_IDX || pool.szidx >= NB_SMALL_SIZE_CLASSES) return CHECK_POOL_SIZE_CLASS;
+      if (pool.arenaindex != i) return CHECK_POOL_ARENA_INDEX;
       const size = INDEX2SIZE(pool.szidx);
       // the free-block list: chain k holds the blocks at heights k, k+4, k+8...
       for (let k: u32 = 0; k < 4; k++) {
         let b = load<usize>(freeChain(pool, k));
         for (let n = (pool.nfree + 3 - k) >> 2; n > 0; n--) {
           const off = <u32>(b - p);
-          if (b < p || off >= pool.nextoffset || off < POOL_OVERHEAD || (off - POOL_OVERHEAD) % size) return 8;
+          if (b < p || off >= pool.nextoffset || off < POOL_OVERHEAD || (off - POOL_OVERHEAD) % size) return CHECK_FREEBLOCK;
           b = load<usize>(b);
         }
       }
       const carved = (pool.nextoffset - POOL_OVERHEAD) / size;
-      if (pool.nfree + pool.count != carved || carved > NUMBLOCKS(pool.szidx)) return 10;
+      if (pool.nfree + pool.count != carved || carved > NUMBLOCKS(pool.szidx)) return CHECK_POOL_COUNT;
       const full = !pool.nfree && pool.nextoffset > pool.maxnextoffset;
-      if (full != (pool.count == NUMBLOCKS(pool.szidx))) return 11;
+      if (full != (pool.count == NUMBLOCKS(pool.szidx))) return CHECK_POOL_FULL;
       if (!full) {
         used++;
         const n = load<u32>(listed + (pool.szidx << 2));
-        if (!n) return 15;
+        if (!n) return CHECK_POOL_UNLISTED;
         store<u32>(listed + (pool.szidx << 2), n - 1);
       }
     }
-    if (empty + virgin != ao.nfreepools) return 12;
+    if (empty + virgin != ao.nfreepools) return CHECK_ARENA_NFREEPOOLS;
     let nlist: u32 = 0;
     for (let f = ao.freepools; f; f = changetype<usize>(changetype<PoolHeader>(f).nextpool)) {
-      if (changetype<PoolHeader>(f).count || ++nlist > MAX_POOLS_IN_ARENA) return 13;
+      if (changetype<PoolHeader>(f).count || ++nlist > MAX_POOLS_IN_ARENA) return CHECK_FREEPOOLS_ENTRY;
     }
-    if (nlist != empty) return 14;
+    if (nlist != empty) return CHECK_FREEPOOLS_LENGTH;
   }
-  if (used != inLists) return 16;
-  return 0;
+  if (used != inLists) return CHECK_USEDPOOLS_EXTRA;
+  return CHECK_OK;
 }

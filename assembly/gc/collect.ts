@@ -123,7 +123,11 @@ function addStat(g: i32, field: i32, v: f64): void {
 
 /** gc_refs = refcnt, COLLECTING set, for every object of the list. */
 function updateRefs(base: usize): void {
-  for (let g = gcNext(base); g != base; g = gcNext(g)) resetRefs(g, load<u32>(g + GC_HEAD));
+  for (let g = gcNext(base); g != base; g = gcNext(g)) {
+    // a tracked object with no reference left would have been deallocated (update_refs' assert)
+    if (PYHEAP_DEBUG) assert(load<u32>(g + GC_HEAD) != 0, "update_refs: a tracked object with refcount 0");
+    resetRefs(g, load<u32>(g + GC_HEAD));
+  }
 }
 
 /** Subtracts the references that come from inside the list. */

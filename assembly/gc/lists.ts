@@ -68,15 +68,6 @@ export function listInit(h: usize): void {
   store<u32>(h, <u32>g, 4);
 }
 
-/** Unlinks node g from its list (a doubly linked one). */
-// @ts-ignore: decorator
-@inline export function listRemove(g: usize): void {
-  const prev = gcPrev(g), next = gcNext(g);
-  setNext(prev, next);
-  setPrev(next, prev);
-  setNext(g, 0);
-}
-
 /** Moves node g from its list to the tail of list h. */
 // @ts-ignore: decorator
 @inline export function listMove(g: usize, h: usize): void {

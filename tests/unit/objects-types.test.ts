@@ -3,7 +3,7 @@
 // recorded here so the tests need no Python), toJS, interning and free lists.
 import { describe, expect, it } from "vitest";
 import { PyBufferError, PyRuntimeError, PyTypeError, type Heap, type JSLike, type Ref } from "../../src/node.js";
-import { newHeap } from "../helpers.js";
+import { newHeap, testEngine } from "../helpers.js";
 
 describe("int", () => {
   const cases: Array<[string, number | bigint, number | bigint]> = [
@@ -622,7 +622,7 @@ describe("sys.intern", () => {
   });
 });
 
-describe("free lists", () => {
+describe.skipIf(testEngine === "debug")("free lists", () => { // (the debug build keeps none)
   it("dead floats, tuples, lists and dicts wait on their free lists and are reused", async () => {
     using h = await newHeap();
     const f0 = h.sys.freelists();

@@ -5,7 +5,8 @@
  * into handles.
  */
 import { PyTypeError, PyValueError } from "./errors.js";
-import { HANDLE_PERMANENT, Ref, type Objects, type PyValue } from "./objects.js";
+import { HANDLE_PERMANENT, Ref, type PyValue } from "./handles.js";
+import type { Objects } from "./objects.js";
 
 export type GcPhase = "start" | "stop";
 export interface GcInfo {

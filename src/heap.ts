@@ -1,18 +1,21 @@
 /**
  * Heap: one pyheap engine (its own wasm instance and memory), and the facades
- * that expose it: heap.mem (the PyMem domain) and heap.sys.
+ * that expose it: heap.mem (the PyMem domain, mem.ts), heap.sys (sys.ts), and the
+ * object API (handles and the factory: objects.ts, handles.ts).
  *
  * The host validates, converts and presents; the engine does the work.
  */
 import { Engine, MAX_PAGES, PAGE, type Instantiate } from "./engine.js";
 import { PyMemoryError, PyReferenceError, PyRuntimeError, PyTypeError, PyValueError } from "./errors.js";
 export { IMMORTAL_REFCNT };
-import { formatDebugMallocStats, readArenas, readStats, type ArenaPicture, type MallocStats } from "./stats.js";
-import {
-  IMMORTAL_REFCNT, Objects, PyClass, Ref, T, type ClassOptions, type JSLike, type PyValue,
-} from "./objects.js";
+import { IMMORTAL_REFCNT, T } from "./constants.js";
+import type { JSLike } from "./convert.js";
+import { Ref, type PyValue } from "./handles.js";
+import { Mem } from "./mem.js";
+import { Objects, PyClass, type ClassOptions } from "./objects.js";
 import { Raw } from "./raw.js";
 import { Gc } from "./gc.js";
+import { Sys } from "./sys.js";
 import { WeakrefModule } from "./weakref.js";
 
 /** Where the engine's wasm comes from. */
@@ -278,180 +281,6 @@ export class Heap {
   }
 }
 
-function isPointerLike(v: unknown): v is number {
-  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v < 2 ** 32;
-}
-
-const hex = (p: number) => `0x${p.toString(16)}`;
-
-/**
- * heap.mem: malloc/calloc/realloc/free on the PyMem domain. Blocks of 1..512 bytes
- * come from pools, others from the general allocator, as in CPython.
- *
- * Every block this facade hands out is recorded, so a pointer that is not a live
- * block of heap.mem (never allocated, already freed, an interior pointer, a block
- * of the engine's own) is refused with PyValueError and changes nothing.
- *
- * Views: mem.view() returns a Uint8Array over wasm memory, without copying. When
- * the heap's memory grows (any allocation may grow it) every earlier view of it is
- * detached by WebAssembly and reads as length 0: take a new view after allocating.
- */
-export class Mem {
-  readonly #heap: Heap;
-  /** Live blocks: pointer -> requested size. */
-  #live = new Map<number, number>();
-
-  constructor(heap: Heap) {
-    this.#heap = heap;
-  }
-
-  /** @internal */
-  forget(): void {
-    this.#live.clear();
-  }
-
-  #size(fn: string, n: unknown, what = "size"): number {
-    if (typeof n !== "number") throw new PyTypeError(`${fn}: ${what} must be a number, not ${typeof n}`);
-    if (!Number.isInteger(n)) throw new PyValueError(`${fn}: ${what} must be an integer, not ${n}`);
-    if (n < 0) throw new PyValueError(`${fn}: negative ${what} ${n}`);
-    return n;
-  }
-
-  #block(fn: string, ptr: unknown): number {
-    if (typeof ptr !== "number") throw new PyTypeError(`${fn}: pointer must be a number, not ${typeof ptr}`);
-    if (!isPointerLike(ptr) || !this.#live.has(ptr)) {
-      throw new PyValueError(`${fn}(${isPointerLike(ptr) ? hex(ptr) : ptr}): not a live block of heap.mem (never allocated, or already freed)`);
-    }
-    return ptr;
-  }
-
-  /** Refuses sizes above the engine's largest block. */
-  #fits(e: Engine, fn: string, n: number): void {
-    const max = e.layout.maxRequest;
-    if (n > max) throw new PyMemoryError(`${fn}: cannot allocate ${n} bytes: the largest block is ${max} bytes`);
-  }
-
-  #exhausted(fn: string, n: number): never {
-    const max = this.#heap.engine.memory.buffer.byteLength;
-    throw new PyMemoryError(`${fn}: cannot allocate ${n} bytes: heap memory exhausted (${max} bytes committed, maxMemory reached)`);
-  }
-
-  /** Runs an allocating export; 0 is PyMemoryError (the engine checks every growth). */
-  #call(fn: string, n: number, f: () => number): number {
-    const p = f() >>> 0;
-    if (!p) this.#exhausted(fn, n);
-    return p;
-  }
-
-  /** A block of at least n bytes (n = 0 gives a distinct minimal block). */
-  malloc(n: number): number {
-    const e = this.#heap.engine;
-    this.#size("malloc", n);
-    this.#fits(e, "malloc", n);
-    const p = this.#call("malloc", n, () => e.exports.mem_malloc(n));
-    this.#live.set(p, n);
-    return p;
-  }
-
-  /** A zero-filled block of count * size bytes. */
-  calloc(count: number, size: number): number {
-    const e = this.#heap.engine;
-    this.#size("calloc", count, "count");
-    this.#size("calloc", size);
-    const n = count * size;
-    this.#fits(e, "calloc", n);
-    // (0, 0) for an empty request, so that no count beyond 32 bits reaches the engine
-    const p = this.#call("calloc", n, () => (n ? e.exports.mem_calloc(count, size) : e.exports.mem_calloc(0, 0)));
-    this.#live.set(p, n);
-    return p;
-  }
-
-  /**
-   * Resizes a block, keeping its contents up to the smaller size. A pool block
-   * stays where it is when n fits its size class and shrinks it by less than 25%.
-   * realloc(0, n) is malloc(n). On PyMemoryError the old block is untouched.
-   */
-  realloc(ptr: number, n: number): number {
-    const e = this.#heap.engine;
-    if (ptr === 0) return this.malloc(n);
-    this.#block("realloc", ptr);
-    this.#size("realloc", n);
-    this.#fits(e, "realloc", n);
-    const p = this.#call("realloc", n, () => e.exports.mem_realloc(ptr, n));
-    this.#live.delete(ptr);
-    this.#live.set(p, n);
-    return p;
-  }
-
-  /** Frees a block; free(0) does nothing, as in C. */
-  free(ptr: number): void {
-    const e = this.#heap.engine;
-    if (ptr === 0) return;
-    this.#block("free", ptr);
-    this.#live.delete(ptr);
-    e.exports.mem_free(ptr);
-  }
-
-  /** A zero-copy Uint8Array over the block (detached by the next memory grow). */
-  view(ptr: number, length?: number): Uint8Array {
-    const e = this.#heap.engine;
-    this.#block("view", ptr);
-    const size = this.#live.get(ptr)!;
-    const n = length === undefined ? size : this.#size("view", length, "length");
-    if (n > size) throw new PyValueError(`view(${hex(ptr)}, ${n}): the block holds ${size} bytes`);
-    return new Uint8Array(e.u8.buffer, ptr, n);
-  }
-
-  /** The size the block was requested with. */
-  size(ptr: number): number {
-    this.#heap.engine;
-    return this.#live.get(this.#block("size", ptr))!;
-  }
-
-  /** Bytes the block can actually hold (its size class, or the large block's size). */
-  usableSize(ptr: number): number {
-    const e = this.#heap.engine;
-    return e.exports.mem_usable_size(this.#block("usableSize", ptr)) >>> 0;
-  }
-
-  /** Does the block come from a pool (1..512 bytes), rather than the general allocator? */
-  inPool(ptr: number): boolean {
-    const e = this.#heap.engine;
-    return e.exports.mem_in_arena(this.#block("inPool", ptr)) !== 0;
-  }
-
-  /** Is ptr a live block of heap.mem? */
-  has(ptr: number): boolean {
-    this.#heap.engine;
-    return this.#live.has(ptr);
-  }
-
-  /** Live blocks handed out by heap.mem. */
-  get count(): number {
-    this.#heap.engine;
-    return this.#live.size;
-  }
-
-  /** The figures of sys._debugmallocstats(), as an object. */
-  stats(): MallocStats {
-    return readStats(this.#heap.engine);
-  }
-
-  /** Every arena, pool by pool: what the demo draws. */
-  arenas(): ArenaPicture[] {
-    return readArenas(this.#heap.engine);
-  }
-
-  /**
-   * Walks every structure and checks its invariants (pool lists, free lists,
-   * arena order, nfp2lasta). Returns 0 when all hold, else the number of the first
-   * broken invariant (assembly/alloc/stats.ts checkHeap). For tests and debugging.
-   */
-  check(): number {
-    return this.#heap.engine.exports.heap_check();
-  }
-}
-
 function iterate(what: string, items: Iterable<PyValue>): PyValue[] {
   if (typeof items === "string") return [...items];   // list("abc") == ['a', 'b', 'c']
   if (items === null || typeof items !== "object" || typeof (items as Iterable<PyValue>)[Symbol.iterator] !== "function") {
@@ -472,91 +301,5 @@ export function withItems<R>(o: Objects, what: string, items: Iterable<PyValue>,
     return f(list);
   } finally {
     for (const v of list) if (v instanceof Ref) v.release();
-  }
-}
-
-/** What heap.sys.unraisablehook receives (Python's sys.UnraisableHookArgs). */
-export interface UnraisableInfo {
-  exception: unknown;
-  object: Ref | undefined;
-  message: string;
-}
-
-/** heap.sys: CPython's sys helpers. */
-export class Sys {
-  readonly #heap: Heap;
-  /**
-   * Called with exceptions that cannot propagate (thrown by del hooks). The default
-   * writes "Exception ignored in: ..." and the error to the heap's stderr option.
-   */
-  unraisablehook: (info: UnraisableInfo) => void;
-
-  constructor(heap: Heap) {
-    this.#heap = heap;
-    this.unraisablehook = (info) => {
-      const e = info.exception;
-      const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
-      heap.writeStderr(`${info.message}\n${text}`);
-    };
-  }
-
-  /**
-   * sys.getrefcount(obj): the object's exact reference count, each live handle
-   * counting one (no extra reference for the call). Immortal objects (None, True,
-   * False, small ints, empty tuple/str/bytes) report 2**32 - 1.
-   */
-  getrefcount(obj: PyValue): number {
-    const o = this.#heap.objects;
-    return o.with1(obj, (id) => o.engine.exports.obj_refcnt(id) >>> 0);
-  }
-
-  /** sys.getsizeof(obj): bytes the object occupies in this heap, GC head and owned buffers included. */
-  getsizeof(obj: PyValue): number {
-    const o = this.#heap.objects;
-    return o.with1(obj, (id) => o.engine.exports.obj_sizeof(id) >>> 0);
-  }
-
-  /** sys.intern(s): the interned str equal to s (mortal: it dies with its last reference). */
-  intern(s: string | Ref): Ref {
-    const o = this.#heap.objects;
-    const x = o.engine.exports;
-    let id: number;
-    if (s instanceof Ref) {
-      id = o.own(s);
-      if (x.obj_type(id) !== T.STR) throw new PyTypeError(`intern() argument must be str, not ${s.type}`);
-      x.obj_incref(id);
-    } else id = o.newStr(s);
-    const r = x.str_intern(id) >>> 0;
-    if (!r) {
-      x.obj_decref(id);
-      throw new PyMemoryError("intern: heap memory exhausted");
-    }
-    return o.wrap(r);
-  }
-
-  /** Strings in the intern table. */
-  internedCount(): number {
-    return this.#heap.engine.exports.intern_count();
-  }
-
-  /** Free-list lengths (CPython's float, tuple, list and dict free lists). */
-  freelists(): { float: number; tuple: number; list: number; dict: number } {
-    const x = this.#heap.engine.exports;
-    return { float: x.freelist_count(0), tuple: x.freelist_count(1), list: x.freelist_count(2), dict: x.freelist_count(3) };
-  }
-
-  /** Empties the free lists (a full collection does this in CPython). */
-  clearFreelists(): void {
-    this.#heap.engine.exports.freelists_clear();
-  }
-
-  /** The report of CPython's sys._debugmallocstats(), for this heap. */
-  debugmallocstats(): string {
-    return formatDebugMallocStats(readStats(this.#heap.engine));
-  }
-
-  /** sys.getallocatedblocks(): blocks in use in pools plus large blocks. */
-  getallocatedblocks(): number {
-    return this.#heap.engine.exports.allocated_blocks() >>> 0;
   }
 }

@@ -1,6 +1,11 @@
 /** pyheap's public API, shared by the Node and browser entry points. */
-export { Heap, Mem, Sys, type HeapOptions, type WasmSource, type UnraisableInfo } from "./heap.js";
-export { Ref, PyClass, IMMORTAL_REFCNT, type PyValue, type JSLike, type JSValue, type ClassOptions } from "./objects.js";
+export { Heap, type HeapOptions, type WasmSource } from "./heap.js";
+export { Mem } from "./mem.js";
+export { Sys, type UnraisableInfo } from "./sys.js";
+export { Ref, type PyValue } from "./handles.js";
+export { PyClass, type ClassOptions } from "./objects.js";
+export { IMMORTAL_REFCNT } from "./constants.js";
+export type { JSLike, JSValue } from "./convert.js";
 export { Raw } from "./raw.js";
 export { WeakrefModule, Finalize, type WeakCallback } from "./weakref.js";
 export { Gc, type GcCallback, type GcInfo, type GcPhase, type GcStats } from "./gc.js";

@@ -14,7 +14,10 @@
  */
 import type { ObjectExports } from "./engine.js";
 import { PyMemoryError, PyReferenceError, PyTypeError } from "./errors.js";
-import { FIRST_CLASS, PyClass, show, T, type JSValue, type Objects, type Ref } from "./objects.js";
+import { FIRST_CLASS, T } from "./constants.js";
+import type { JSValue } from "./convert.js";
+import { show, type Ref } from "./handles.js";
+import { PyClass, type Objects } from "./objects.js";
 
 /** Stands in for the exports once the heap is closed: every call throws. */
 const closedExports = new Proxy({} as ObjectExports, {

@@ -6,7 +6,9 @@
  * Lib/weakref.py does.
  */
 import { PyReferenceError, PyTypeError } from "./errors.js";
-import { ERR_TYPE, HANDLE_BORROWED, HANDLE_RELEASED, Ref, type Objects, type PyValue } from "./objects.js";
+import { ERR_TYPE } from "./constants.js";
+import { HANDLE_BORROWED, HANDLE_RELEASED, Ref, type PyValue } from "./handles.js";
+import type { Objects } from "./objects.js";
 
 export type WeakCallback = (wr: Ref) => void;
 

@@ -2,7 +2,7 @@
 // pyheap-bench.wasm with the benchmark loops, for bench/ only, not shipped), the Node and
 // browser bundles, the CLI and the benchmark (esbuild), and the type declarations (tsc).
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
@@ -14,7 +14,11 @@ const bin = (name) => fileURLToPath(new URL(`../node_modules/.bin/${name}`, impo
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit" });
 
 const t0 = Date.now();
-run(bin("asc"), ["assembly/index.ts", "--target", "release"]);
+// (--bindings raw: asc also writes build/pyheap.d.ts, whose signatures scripts/gen-abi.mjs
+// turns into src/abi.generated.ts; the wasm is the same with or without it)
+run(bin("asc"), ["assembly/index.ts", "--target", "release", "--bindings", "raw"]);
+rmSync("build/pyheap.js", { force: true }); // asc's JS bindings: not used, not shipped
+run(process.execPath, ["scripts/gen-abi.mjs"]);
 run(bin("asc"), ["assembly/index.ts", "--target", "debug"]); // Heap.create({ debug: true })
 run(bin("asc"), ["assembly/bench-entry.ts", "--target", "bench"]); // bench/ only: the release engine + bench_* loops
 

@@ -22,6 +22,7 @@
  *   returns, runs the postponed ones in order (each starts again at depth 1). Below
  *   that depth the order is CPython's: a hook runs at the moment its object dies.
  */
+import { ENGINE_CONSTANTS, type EngineFunctions } from "./abi.generated.js";
 import { PyError, PyReferenceError, PyRuntimeError, PyTypeError } from "./errors.js";
 
 /**
@@ -31,138 +32,28 @@ import { PyError, PyReferenceError, PyRuntimeError, PyTypeError } from "./errors
  */
 export const MAX_HOOK_DEPTH = 64;
 
-export interface EngineExports {
-  init(maxPages: number): number;
-  mem_malloc(n: number): number;
-  mem_calloc(nelem: number, elsize: number): number;
-  mem_realloc(p: number, n: number): number;
-  mem_free(p: number): void;
-  mem_usable_size(p: number): number;
-  mem_in_arena(p: number): number;
-  stats_collect(): number;
-  allocated_blocks(): number;
-  arena_describe(i: number): number;
-  arena_slots(): number;
-  arena_address(i: number): number;
-  heap_check(): number;
-}
+/**
+ * The engine's exports: generated from the engine (src/abi.generated.ts, made by
+ * scripts/gen-abi.mjs from asc's declarations of assembly/index.ts), never written here.
+ */
+export type EngineExports = EngineFunctions;
+/** The same (the object layer's exports were once a separate hand-written interface). */
+export type ObjectExports = EngineFunctions;
 
-/** The object layer's exports (assembly/object/abi.ts). Ids are addresses. */
-export interface ObjectExports {
-  last_error(): number;
-  last_error_type(): number;
-  clear_error(): void;
-  none_obj(): number;
-  true_obj(): number;
-  false_obj(): number;
-  empty_tuple(): number;
-  empty_str(): number;
-  empty_bytes(): number;
-  obj_incref(o: number): void;
-  obj_decref(o: number): void;
-  obj_refcnt(o: number): number;
-  obj_type(o: number): number;
-  obj_sizeof(o: number): number;
-  obj_is_gc(o: number): number;
-  obj_is_tracked(o: number): number;
-  obj_hash(o: number): number;
-  obj_len(o: number): number;
-  obj_eq(a: number, b: number): number;
-  int_from_i32(v: number): number;
-  int_from_i64(v: bigint): number;
-  int_from_f64(x: number): number;
-  int_from_digits(p: number, n: number, negative: number): number;
-  float_new(x: number): number;
-  str_alloc(type: number, len: number): number;
-  str_intern(o: number): number;
-  str_immortalize(o: number): void;
-  intern_count(): number;
-  bytearray_new(n: number): number;
-  bytearray_resize(o: number, n: number): number;
-  memoryview_new(base: number): number;
-  memoryview_release(o: number): void;
-  tuple_new(n: number): number;
-  tuple_init(t: number, i: number, v: number): void;
-  tuple_get(t: number, i: number): number;
-  tuple_from(p: number, n: number): number;
-  list_from(p: number, n: number): number;
-  list_extend(l: number, p: number, n: number): number;
-  dict_from(p: number, n: number): number;
-  set_from(p: number, n: number, frozen: number): number;
-  inst_new_with(cls: number, p: number, n: number): number;
-  list_new(capacity: number): number;
-  list_append(l: number, v: number): number;
-  list_get(l: number, i: number): number;
-  list_set(l: number, i: number, v: number): number;
-  list_insert(l: number, i: number, v: number): number;
-  list_pop(l: number, i: number): number;
-  list_delete(l: number, i: number): number;
-  list_clear(l: number): void;
-  dict_new(): number;
-  dict_set(d: number, k: number, v: number): number;
-  dict_get(d: number, k: number): number;
-  dict_delete(d: number, k: number): number;
-  dict_clear(d: number): void;
-  dict_next(d: number, pos: number): number;
-  dict_key_at(d: number, pos: number): number;
-  dict_value_at(d: number, pos: number): number;
-  set_new(frozen: number): number;
-  set_add(s: number, k: number): number;
-  set_has(s: number, k: number): number;
-  set_discard(s: number, k: number): number;
-  set_clear(s: number): void;
-  set_next(s: number, pos: number): number;
-  set_key_at(s: number, pos: number): number;
-  class_define(flags: number, nslots: number): number;
-  class_count(): number;
-  inst_new(cls: number): number;
-  inst_new2(cls: number, a: number, b: number): number;
-  slot_get(o: number, i: number): number;
-  slot_set(o: number, i: number, v: number): void;
-  slot_delete(o: number, i: number): number;
-  attr_get(o: number, name: number): number;
-  attr_set(o: number, name: number, v: number): number;
-  attr_delete(o: number, name: number): number;
-  attr_count(o: number): number;
-  attr_name(o: number, i: number): number;
-  attr_value(o: number, i: number): number;
-  gc_count0(): number;
-  dealloc_count(): bigint;
-  freelist_count(kind: number): number;
-  freelists_clear(): void;
-  debug_live_count(): number;
-  debug_is_live(o: number): number;
-  // the collector (assembly/gc/abi.ts)
-  gc_collect(generation: number): number;
-  gc_enable(on: number): void;
-  gc_is_enabled(): number;
-  gc_is_collecting(): number;
-  gc_set_threshold(g: number, t: number): void;
-  gc_get_threshold(g: number): number;
-  gc_get_count(g: number): number;
-  gc_get_stat(g: number, field: number): number;
-  gc_set_debug(flags: number): void;
-  gc_get_debug(): number;
-  gc_garbage(): number;
-  gc_generation_size(g: number): number;
-  gc_freeze(): void;
-  gc_unfreeze(): void;
-  gc_freeze_count(): number;
-  gc_is_tracked(o: number): number;
-  gc_is_finalized(o: number): number;
-  gc_get_objects(generation: number): number;
-  gc_get_referrers(p: number, n: number): number;
-  gc_get_referents(p: number, n: number): number;
-  weakref_new(o: number, callback: number, proxy: number): number;
-  weakref_get(wr: number): number;
-  weakref_callback(wr: number): number;
-  weakref_count(o: number): number;
-  weakref_list(o: number): number;
-  debug_ref_census(): number;
-  debug_census_external(o: number): number;
-  debug_census_next_held(from: number): number;
-  debug_census_next_slot(): number;
-  debug_census_done(): void;
+/**
+ * Throws when the instantiated engine's constants are not those the host was built
+ * against (a wasm file from another build): every type id, flag and layout number
+ * the host uses comes from src/abi.generated.ts.
+ */
+function checkConstants(x: WebAssembly.Exports): void {
+  for (const [name, value] of Object.entries(ENGINE_CONSTANTS)) {
+    const g = x[name];
+    const v = g instanceof WebAssembly.Global ? g.value : undefined;
+    const actual = typeof v === "number" && typeof value === "number" && value > 0x7fffffff ? v >>> 0 : v;
+    if (actual !== value) {
+      throw new PyRuntimeError(`this pyheap engine does not match the host: ${name} is ${String(actual)}, the host expects ${String(value)} (a .wasm from another build?)`);
+    }
+  }
 }
 
 /** What a platform loader returns: an instance of the pyheap module. */
@@ -272,6 +163,7 @@ export class Engine {
 
   private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
     this.exports = guardExports(instance.exports, this.#fault, (e) => this.#poison(e)) as unknown as EngineExports & ObjectExports;
+    checkConstants(instance.exports);
     this.layout = readLayout(instance.exports);
     this.memory = memory;
     this.refresh();

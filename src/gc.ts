@@ -4,6 +4,7 @@
  * gc callbacks, writes the DEBUG_* lines to the heap's stderr, and turns object lists
  * into handles.
  */
+import { ENGINE_CONSTANTS as C } from "./abi.generated.js";
 import { PyTypeError, PyValueError } from "./errors.js";
 import { HANDLE_PERMANENT, Ref, type PyValue } from "./handles.js";
 import type { Objects } from "./objects.js";
@@ -21,7 +22,7 @@ export interface GcStats {
   uncollectable: number;
 }
 
-const NUM_GENERATIONS = 3;
+const { NUM_GENERATIONS } = C;
 
 /** The Python type name of a value that is not an integer (for CPython's TypeError texts). */
 function pyType(v: unknown): string {
@@ -41,11 +42,12 @@ function intArg(fn: string, name: string, v: unknown): number {
 }
 
 export class Gc {
-  readonly DEBUG_STATS = 1;
-  readonly DEBUG_COLLECTABLE = 2;
-  readonly DEBUG_UNCOLLECTABLE = 4;
-  readonly DEBUG_SAVEALL = 32;
-  readonly DEBUG_LEAK = 38;
+  readonly DEBUG_STATS = C.DEBUG_STATS;
+  readonly DEBUG_COLLECTABLE = C.DEBUG_COLLECTABLE;
+  readonly DEBUG_UNCOLLECTABLE = C.DEBUG_UNCOLLECTABLE;
+  readonly DEBUG_SAVEALL = C.DEBUG_SAVEALL;
+  /** CPython's DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL. */
+  readonly DEBUG_LEAK = C.DEBUG_COLLECTABLE | C.DEBUG_UNCOLLECTABLE | C.DEBUG_SAVEALL;
   /** gc.callbacks: called with ("start" | "stop", info) around every collection. */
   callbacks: GcCallback[] = [];
   readonly #o: Objects;
@@ -149,7 +151,10 @@ export class Gc {
 
   getStats(): GcStats[] {
     const x = this.#x;
-    return [0, 1, 2].map((g) => ({ collections: x.gc_get_stat(g, 0), collected: x.gc_get_stat(g, 1), uncollectable: x.gc_get_stat(g, 2) }));
+    return Array.from({ length: NUM_GENERATIONS }, (_, g) => ({
+      collections: x.gc_get_stat(g, C.STAT_COLLECTIONS), collected: x.gc_get_stat(g, C.STAT_COLLECTED),
+      uncollectable: x.gc_get_stat(g, C.STAT_UNCOLLECTABLE),
+    }));
   }
 
   setDebug(flags: number): void {

@@ -490,7 +490,10 @@ export class Ref {
     const x = o.engine.exports;
     const i = o.checkAttrName(cls, name, "del");
     const id = this._target;
-    const nid = i >= 0 ? 0 : o.names.get(name); // (as in getattr: never interned, never set)
+    // A name the heap has never seen is not interned for a deletion that must fail: bad
+    // input changes nothing. (CPython 3.11 interns it and adds it to the class's shared
+    // keys even so; the engine does that for a name it is given: see docs/ARCHITECTURE.md.)
+    const nid = i >= 0 ? 0 : o.names.get(name);
     const ok = i >= 0 ? x.slot_delete(id, i) : nid === undefined ? 0 : x.attr_delete(id, nid);
     if (!ok) {
       x.clear_error();

@@ -360,7 +360,11 @@ export class Objects {
     const flags = (own ? TF_SLOTS : 0) | (del ? TF_DEL : 0) | (legacyDel ? TF_LEGACY_DEL : 0) | (weak ? TF_WEAKREF : 0);
     const x = this.engine.exports;
     const id = x.class_define(flags, own ? own.length : 0);
-    if (!id) throw new PyMemoryError(`cannot define class ${name}: the heap's class table is full`);
+    if (!id) {
+      const full = x.last_error() !== ERR_MEMORY;
+      x.clear_error();
+      throw new PyMemoryError(`cannot define class ${name}: ${full ? "the heap's class table is full" : "heap memory exhausted (its shared keys)"}`);
+    }
     const cls = new PyClass(this, name, id, own ? Object.freeze(own) : undefined, weak, del, legacyDel);
     this.classes.set(id, cls);
     return cls;

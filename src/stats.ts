@@ -3,6 +3,7 @@
  * sys._debugmallocstats() built from them. The engine walks its structures
  * (assembly/alloc/stats.ts); this file only reads the numbers and presents them.
  */
+import { ENGINE_CONSTANTS as C } from "./abi.generated.js";
 import type { Engine } from "./engine.js";
 
 export interface SizeClassStats {
@@ -78,17 +79,20 @@ export interface MallocStats {
 }
 
 /** The scalars after the per-class triples in the engine's stats buffer (assembly/alloc/stats.ts G_*). */
-const enum Global {
-  ArenasTotal, ArenasCurrent, ArenasHighwater, UnusedPools, UnalignedArenas, RawBlocks, LargeBytes,
-  ArenaBytes, TableBytes, Committed, Static, FreeBytes, FreeBlocks, FreeLargest, CapBytes, ArenaMapBytes,
-  ArenaSlots, LargeHeld,
-}
+const Global = {
+  ArenasTotal: C.G_ARENAS_TOTAL, ArenasCurrent: C.G_ARENAS_CURRENT, ArenasHighwater: C.G_ARENAS_HIGHWATER,
+  UnusedPools: C.G_UNUSED_POOLS, UnalignedArenas: C.G_UNALIGNED_ARENAS, RawBlocks: C.G_RAW_BLOCKS,
+  LargeBytes: C.G_LARGE_BYTES, ArenaBytes: C.G_ARENA_BYTES, TableBytes: C.G_TABLE_BYTES, Committed: C.G_COMMITTED,
+  Static: C.G_STATIC, FreeBytes: C.G_FREE_BYTES, FreeBlocks: C.G_FREE_BLOCKS, FreeLargest: C.G_FREE_LARGEST,
+  CapBytes: C.G_CAP_BYTES, ArenaMapBytes: C.G_ARENA_MAP_BYTES, ArenaSlots: C.G_ARENA_SLOTS, LargeHeld: C.G_LARGE_HELD,
+} as const;
+type Global = (typeof Global)[keyof typeof Global];
 
 export function readStats(engine: Engine): MallocStats {
   const { alignment, smallRequestThreshold, numSizeClasses, poolSize, poolOverhead, arenaSize } = engine.layout;
   const base = engine.exports.stats_collect() >>> 3;
   const f = engine.f64;
-  const g = (i: Global) => f[base + 3 * numSizeClasses + i];
+  const g = (i: Global) => f[base + C.STATS_GLOBALS + i];
   const classes: SizeClassStats[] = [];
   let allocatedBlocks = 0, availableBlocks = 0, poolHeaders = 0, quantization = 0, blocksInUse = 0;
   for (let c = 0; c < numSizeClasses; c++) {

@@ -1,0 +1,110 @@
+// Generates src/abi.generated.ts, the host's view of the engine's ABI, from the engine
+// itself, so that no number and no signature is written twice across the wasm boundary:
+//
+//   - the exported functions, typed from asc's bindings declaration (build/pyheap.d.ts,
+//     made by `asc --bindings raw`), as the raw wasm exports take and return them
+//     (bool is an i32: a number out, a number or boolean in; u64/i64 are bigint);
+//   - the imports the engine declares (env.*), from its @external declarations;
+//   - every exported constant (type ids, TF_*, ERR_*, CHECK_*, the statistics' fields,
+//     the allocator's layout...), with the value the compiled wasm gives it (read by
+//     instantiating build/pyheap.wasm once, without running init).
+//
+//   node scripts/gen-abi.mjs           write src/abi.generated.ts (only when it changed)
+//   node scripts/gen-abi.mjs --check   exit 1 if src/abi.generated.ts is not current
+//
+// scripts/build.mjs runs it after compiling the engine; tests/unit/abi.test.ts runs --check.
+import { readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dts = readFileSync(root + "build/pyheap.d.ts", "utf8");
+const wasm = readFileSync(root + "build/pyheap.wasm");
+const out = root + "src/abi.generated.ts";
+
+// ---- functions: `/** assembly/x/name ... @param a `T` ... */ export function name(a: T): R;`
+const functions = [];
+const fnRe = /\/\*\*\s*\n\s*\* (assembly\/[\w/]+)\n((?:\s*\*.*\n)*?)\s*\*\/\s*\n\s*export function (\w+)\(([^)]*)\): ([^;]+);/g;
+for (const m of dts.matchAll(fnRe)) {
+  const [, where, doc, name, params, ret] = m;
+  const asTypes = [...doc.matchAll(/@param (\w+) `([^`]+)`/g)].map((p) => [p[1], p[2]]);
+  const asRet = doc.match(/@returns `([^`]+)`/)?.[1] ?? "void";
+  const ps = params.trim() ? params.split(",").map((p) => p.trim()) : [];
+  const tsParams = ps.map((p) => {
+    const [n, t] = p.split(":").map((x) => x.trim());
+    return `${n}: ${t === "boolean" ? "number | boolean" : t}`;
+  });
+  const tsRet = ret.trim() === "boolean" ? "number" : ret.trim();
+  const sig = `${asTypes.map(([n, t]) => `${n}: ${t}`).join(", ")}`;
+  functions.push({ where, name, line: `  /** ${where}(${sig})${asRet === "void" ? "" : `: ${asRet}`} */\n  ${name}(${tsParams.join(", ")}): ${tsRet};` });
+}
+if (functions.length < 100) throw new Error(`gen-abi: only ${functions.length} functions found in build/pyheap.d.ts`);
+
+// ---- imports: each `@external("env", "name") declare function f(a: T, ...): R;` of the engine
+const imports = [];
+const sources = [];
+const walk = (d) => { for (const e of readdirSync(d, { withFileTypes: true })) { if (e.isDirectory()) walk(join(d, e.name)); else if (e.name.endsWith(".ts")) sources.push(join(d, e.name)); } };
+walk(root + "assembly");
+for (const f of sources.sort()) {
+  const src = readFileSync(f, "utf8");
+  for (const m of src.matchAll(/@external\("env", "(\w+)"\)\s*\n\s*(?:export )?declare function (\w+)\(([^)]*)\): (\w+);/g)) {
+    const [, name, fn, params, ret] = m;
+    const ps = params.split(",").map((x) => x.trim()).filter(Boolean).map((x) => x.split(":").map((y) => y.trim()));
+    const map = (t) => (t === "void" ? "void" : t === "u64" || t === "i64" ? "bigint" : "number");
+    imports.push([name, `  /** ${relative(root, f)}: ${fn}(${ps.map(([n, t]) => `${n}: ${t}`).join(", ")}): ${ret} */\n  ${name}: (${ps.map(([n, t]) => `${n}: ${map(t)}`).join(", ")}) => ${map(ret)};`]);
+  }
+}
+imports.sort((x, y) => x[0].localeCompare(y[0]));
+const declared = WebAssembly.Module.imports(new WebAssembly.Module(wasm)).filter((i) => i.module === "env" && i.kind === "function");
+for (const i of declared) {
+  if (i.name !== "abort" && !imports.some(([n]) => n === i.name)) throw new Error(`gen-abi: import env.${i.name} has no @external declaration`);
+}
+
+// ---- constants: every exported global, its value from the compiled module
+const memory = new WebAssembly.Memory({ initial: 1 });
+const stub = new Proxy({}, { get: (_, k) => (k === "memory" ? memory : () => { throw new Error(`gen-abi: env.${String(k)} called`); }) });
+const { exports } = new WebAssembly.Instance(new WebAssembly.Module(wasm), { env: stub });
+const asType = new Map([...dts.matchAll(/export const (\w+): \{\s*\/\*\* @type `(\w+)` \*\//g)].map((m) => [m[1], m[2]]));
+const constants = Object.entries(exports)
+  .filter(([, v]) => v instanceof WebAssembly.Global)
+  .map(([k, v]) => {
+    const t = asType.get(k);
+    if (!t) throw new Error(`gen-abi: constant ${k} has no type in build/pyheap.d.ts`);
+    const x = v.value;
+    return [k, typeof x === "bigint" ? `${x}n` : String(t === "u32" || t === "usize" ? x >>> 0 : x), t];
+  });
+if (constants.length < 50) throw new Error(`gen-abi: only ${constants.length} constants exported`);
+
+const text = `// src/abi.generated.ts — GENERATED by scripts/gen-abi.mjs from the compiled engine
+// (build/pyheap.wasm and asc's bindings); do not edit: \`npm run build\` rewrites it and
+// tests/unit/abi.test.ts fails when it is not current. src/engine.ts checks, at load,
+// that the engine it instantiates has these constants.
+
+/** The engine's exported functions, as the raw wasm exports take and return values. */
+export interface EngineFunctions {
+${functions.map((f) => f.line).join("\n")}
+}
+
+/** The host functions the engine imports (env.*, besides memory and abort). */
+export interface EngineImportFunctions {
+${imports.filter(([n]) => declared.some((i) => i.name === n)).map(([, l]) => l).join("\n")}
+}
+
+/** The engine's exported constants and their values. */
+export const ENGINE_CONSTANTS = {
+${constants.map(([k, v, t]) => `  ${k}: ${v}, // ${t}`).join("\n")}
+} as const;
+export type EngineConstantName = keyof typeof ENGINE_CONSTANTS;
+`;
+
+if (process.argv.includes("--check")) {
+  const current = existsSync(out) ? readFileSync(out, "utf8") : "";
+  if (current !== text) {
+    console.error("src/abi.generated.ts is not current: run `npm run build` (or node scripts/gen-abi.mjs) and commit it");
+    process.exit(1);
+  }
+  console.log(`src/abi.generated.ts is current (${functions.length} functions, ${imports.length} imports, ${constants.length} constants)`);
+} else {
+  if (!existsSync(out) || readFileSync(out, "utf8") !== text) writeFileSync(out, text);
+  console.log(`src/abi.generated.ts: ${functions.length} functions, ${imports.length} imports, ${constants.length} constants`);
+}

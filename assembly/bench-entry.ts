@@ -10,3 +10,8 @@ export {
   benchFreeRandomHalf as bench_free_random_half, benchReallocHalf as bench_realloc_half,
   benchTeardown as bench_teardown, benchObjectPairs as bench_object_pairs,
 } from "./bench";
+
+// the codes bench/ passes to the loops (read as globals: bench/engine.ts benchConstants)
+export {
+  IMPL_PYHEAP, IMPL_TLSF, IMPL_LOOP, PAIRS_INT, PAIRS_FLOAT, PAIRS_SLOTS2, PAIRS_TUPLE2, PAIRS_LIST1, PAIRS_DICT0,
+} from "./bench";

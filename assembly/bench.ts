@@ -184,22 +184,27 @@ import { tupleNew, listNew, listAppend } from "./object/sequences";
 
 /**
  * x = <new object> in a loop, as CPython runs it: make the new object, then drop the
- * previous one (so pools never empty). kind 0: int 1001, 1: float, 2: 2-slot instance
- * of class cls (None, None), 3: 2-tuple (None, None), 4: 1-item list, 5: empty dict.
+ * previous one (so pools never empty). The kinds: PAIRS_* below (exported to bench/).
  */
+export const PAIRS_INT: i32 = 0;      // int 1001
+export const PAIRS_FLOAT: i32 = 1;    // 2.5
+export const PAIRS_SLOTS2: i32 = 2;   // a 2-slot instance of class cls (None, None)
+export const PAIRS_TUPLE2: i32 = 3;   // (None, None)
+export const PAIRS_LIST1: i32 = 4;    // [None]
+export const PAIRS_DICT0: i32 = 5;    // {}
 export function benchObjectPairs(kind: i32, cls: u32, n: u32): u32 {
   let sum: u32 = 0;
   let prev: usize = 0;
   for (let i: u32 = 0; i < n; i++) {
     let o: usize = 0;
-    if (kind == 0) o = intFromI32(1001);
-    else if (kind == 1) o = floatNew(2.5);
-    else if (kind == 2) o = instNew2(cls, NONE, NONE);
-    else if (kind == 3) {
+    if (kind == PAIRS_INT) o = intFromI32(1001);
+    else if (kind == PAIRS_FLOAT) o = floatNew(2.5);
+    else if (kind == PAIRS_SLOTS2) o = instNew2(cls, NONE, NONE);
+    else if (kind == PAIRS_TUPLE2) {
       o = tupleNew(2);
       store<u32>(o, NONE, 12);
       store<u32>(o, NONE, 16);
-    } else if (kind == 4) {
+    } else if (kind == PAIRS_LIST1) {
       o = listNew(1);
       listAppend(o, NONE);
     } else o = dictNew();

@@ -18,13 +18,17 @@
  */
 import { measure } from "mitata";
 import type { EngineExports } from "../src/engine.js";
-import { benchExports, benchHeap, type BenchExports } from "./engine.js";
+import { benchConstant, benchExports, benchHeap, type BenchExports } from "./engine.js";
 
 export type Impl = "pyheap" | "tlsf";
 export type WorkloadName = "a" | "b" | "c-alloc" | "c-free" | "d";
 export interface Result { workload: WorkloadName; impl: Impl; nsPerOp: number }
 
-const IMPL = { pyheap: 0, tlsf: 1, loop: 2 } as const;
+/** The loops' allocator codes: assembly/bench.ts's IMPL_* globals, read from the engine. */
+let IMPL = { pyheap: 0, tlsf: 0, loop: 0 };
+function readImpl(heap: Parameters<typeof benchExports>[0]): void {
+  IMPL = { pyheap: benchConstant(heap, "IMPL_PYHEAP"), tlsf: benchConstant(heap, "IMPL_TLSF"), loop: benchConstant(heap, "IMPL_LOOP") };
+}
 
 type Exports = EngineExports & BenchExports;
 
@@ -96,6 +100,7 @@ export interface Measured { name: Workload["name"]; impl: Impl | "loop"; nsPerOp
 export async function measureOne(w: Workload, impl: Impl | "loop", runs: number): Promise<Measured> {
   using heap = await benchHeap();
   const e = benchExports(heap);
+  readImpl(heap);
   const code = IMPL[impl];
   // warm-up round: V8 tiers the wasm functions up; memory gets grown once
   w.setup(e, code);

@@ -58,3 +58,10 @@ export function benchExports(heap: Heap): EngineExports & BenchExports {
   }
   return e as EngineExports & BenchExports;
 }
+
+/** A constant of the bench engine (assembly/bench.ts: IMPL_*, PAIRS_*), read from its globals. */
+export function benchConstant(heap: Heap, name: string): number {
+  const g = (heap.raw.exports as unknown as Record<string, unknown>)[name];
+  if (!(g instanceof WebAssembly.Global)) throw new Error(`the bench engine exports no ${name}`);
+  return g.value as number;
+}

@@ -42,7 +42,7 @@ import { measure } from "mitata";
 import { Heap, type PyClass, type Ref } from "../src/node.js";
 import type { Raw } from "../src/raw.js";
 import type { ObjectExports } from "../src/engine.js";
-import { benchExports, benchHeap } from "./engine.js";
+import { benchExports, benchHeap, benchConstant } from "./engine.js";
 
 export type Workload =
   | "int" | "float" | "str" | "tuple2" | "list1" | "dict0" | "slots2" | "slots2-empty" | "inst1" | "cascade";
@@ -269,8 +269,10 @@ const RAW_SETSLOT: Loop = (c, n) => {
   r.decref(prev);
 };
 
-/** bench_object_pairs's kinds (assembly/bench.ts). */
-const IN_WASM: Partial<Record<ObjectWorkload, number>> = { int: 0, float: 1, slots2: 2, tuple2: 3, list1: 4, dict0: 5 };
+/** bench_object_pairs's kinds: the names of assembly/bench.ts's PAIRS_* globals. */
+const IN_WASM: Partial<Record<ObjectWorkload, string>> = {
+  int: "PAIRS_INT", float: "PAIRS_FLOAT", slots2: "PAIRS_SLOTS2", tuple2: "PAIRS_TUPLE2", list1: "PAIRS_LIST1", dict0: "PAIRS_DICT0",
+};
 
 const EXPORTS: Partial<Record<ObjectWorkload, Loop>> = {
   int(c, n) {
@@ -532,12 +534,13 @@ export async function objects(opts: Options): Promise<{ results: Result[]; repor
     const impls: [Impl, Loop][] = [["handle", HANDLE[w]], ["raw", RAW[w]]];
     if (w === "slots2") impls.push(["raw-setslot", RAW_SETSLOT]);
     if (EXPORTS[w]) impls.push(["exports", EXPORTS[w]]);
-    const kind = IN_WASM[w];
+    const kindName = IN_WASM[w];
     // the in-wasm loop is an export of the benchmark engine only: its own heap
-    const cw = kind === undefined ? undefined : await context("bench");
+    const cw = kindName === undefined ? undefined : await context("bench");
     if (cw) {
       const objectPairs = benchExports(cw.heap).bench_object_pairs;
-      impls.push(["wasm", (cx, k) => void objectPairs(kind!, cx.S.id, k)]);
+      const kind = benchConstant(cw.heap, kindName!);
+      impls.push(["wasm", (cx, k) => void objectPairs(kind, cx.S.id, k)]);
     }
     for (const [impl, loop] of impls) {
       const cx = impl === "wasm" ? cw! : c;

@@ -55,7 +55,7 @@ export function arena_slots(): u32 { return maxarenas; }
 export function arena_address(i: u32): usize { return i < maxarenas ? arenaAt(i).address : 0; }
 export function heap_check(): i32 { return checkHeap(); }
 
-// ---- constants: the host reads these globals at load (src/abi.ts); none is written twice ----
+// ---- constants: the host reads them from src/abi.generated.ts (scripts/gen-abi.mjs) and checks them at load; none is written twice ----
 // The allocator's layout.
 export {
   ALIGNMENT, SMALL_REQUEST_THRESHOLD, NB_SMALL_SIZE_CLASSES, POOL_SIZE, POOL_OVERHEAD, ARENA_SIZE,

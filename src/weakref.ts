@@ -1,6 +1,6 @@
 /**
  * heap.weakref: CPython's weakref module for this heap. Weak references, their lists
- * and their clearing live in the engine (assembly/gc/weakref.ts); the host keeps the
+ * and their clearing live in the engine (assembly/object/weakref.ts, assembly/gc/handle_weakrefs.ts); the host keeps the
  * callbacks (JS functions, by number), hands each one its weakref as a borrowed
  * handle, and implements weakref.finalize on top of a ref with a callback, as
  * Lib/weakref.py does.

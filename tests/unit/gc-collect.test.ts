@@ -50,7 +50,7 @@ const cycles: CycleRow[] = [
     expected: 2,
   },
   {
-    name: "two plain instances (attribute tables are not objects, as 3.11's inline values)",
+    name: "two plain instances (their inline values are not objects, as 3.11's)",
     python: "a = P(); b = P(); a.x = b; b.x = a",
     build: (h) => {
       const P = h.defineClass("P");

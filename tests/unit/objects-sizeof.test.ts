@@ -1,6 +1,6 @@
 // sys.getsizeof for every type, from the layouts at the top of assembly/object/*.ts:
 // the GC head (8 bytes) of containers included, and the buffers an object owns (list
-// item array, dict and set tables, bytearray data, attribute table), as CPython counts.
+// item array, dict and set tables, bytearray data, an instance's inline values), as CPython counts.
 //
 // Against CPython 3.11 on 64-bit (python3 -c 'import sys; print(sys.getsizeof(...))'):
 //

@@ -3,6 +3,7 @@
  * blocks it handed out (what makes bad pointers harmless), zero-copy views, and the
  * allocator's statistics, arena pictures and invariant check. Heap (heap.ts) makes it.
  */
+import { CHECK_NAMES } from "./constants.js";
 import type { Engine } from "./engine.js";
 import { PyMemoryError, PyTypeError, PyValueError } from "./errors.js";
 import type { Heap } from "./heap.js";
@@ -175,9 +176,16 @@ export class Mem {
   /**
    * Walks every structure and checks its invariants (pool lists, free lists,
    * arena order, nfp2lasta). Returns 0 when all hold, else the number of the first
-   * broken invariant (assembly/alloc/stats.ts checkHeap). For tests and debugging.
+   * broken invariant (assembly/alloc/stats.ts checkHeap's CHECK_* codes; checkName
+   * names it). For tests and debugging.
    */
   check(): number {
     return this.#heap.engine.exports.heap_check();
+  }
+
+  /** check(), named: "CHECK_OK", or the CHECK_* of the first broken invariant (e.g. "CHECK_POOL_COUNT"). */
+  checkName(): string {
+    const code = this.check();
+    return CHECK_NAMES.get(code) ?? `CHECK_${code}`;
   }
 }

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ENGINE_CONSTANTS } from "../../src/abi.generated.js";
-import { wasmModule } from "../helpers.js";
+import { newHeap, wasmModule } from "../helpers.js";
 
 describe("the generated ABI", () => {
   it("src/abi.generated.ts is what scripts/gen-abi.mjs makes from build/", () => {
@@ -22,5 +22,12 @@ describe("the generated ABI", () => {
       if (e.kind === "function") expect(text).toContain(`\n  ${e.name}(`);
       else expect(Object.keys(ENGINE_CONSTANTS)).toContain(e.name);
     }
+  });
+
+  it("heap.mem.checkName() names heap_check's answer from the engine's CHECK_* constants", async () => {
+    using h = await newHeap();
+    expect(h.mem.check()).toBe(ENGINE_CONSTANTS.CHECK_OK);
+    expect(h.mem.checkName()).toBe("CHECK_OK");
+    expect(Object.keys(ENGINE_CONSTANTS).filter((k) => k.startsWith("CHECK_")).length).toBeGreaterThan(10);
   });
 });

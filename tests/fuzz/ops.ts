@@ -27,8 +27,25 @@ const op = (name: string, run: (f: Fuzzer) => void, heavy = false): Op => ({ nam
 
 /** Keeps a handle the operation got (sometimes), or releases it. */
 function keepOrRelease(f: Fuzzer, r: Ref, p = 0.15): void {
-  if (f.rng.chance(p)) f.add(r);
+  if (f.rng.chance(p) && !isInstanceDict(f, r)) f.add(r);
   else r.release();
+}
+
+/**
+ * Is r an instance's own attribute dict (CPython 3.11's materialized __dict__: an
+ * instance whose class's shared keys are full keeps its attributes there)? The pool's
+ * model of a dict cannot follow the instance's setattr and delattr, so such a dict,
+ * met through gc.getReferents or gc.getObjects, is not kept.
+ */
+function isInstanceDict(f: Fuzzer, r: Ref): boolean {
+  if (r.type !== "dict") return false;
+  const holders = f.heap.gc.getReferrers(r);
+  let yes = false;
+  for (const x of holders) {
+    if (!["list", "tuple", "dict", "set", "frozenset", "memoryview", "weakref.ReferenceType", "weakref.ProxyType"].includes(x.type)) yes = true;
+    x.release();
+  }
+  return yes;
 }
 
 function keysModel(ks: string[]): Model {

@@ -93,7 +93,7 @@ export function idReserve(t: IdTable, minSlots: u32, rehash: (k: usize) => u32):
     while (load<u32>(idSlot(t, i))) i = (i + 1) & t.mask;
     memory.copy(idSlot(t, i), e, w);
   }
-  if (old) freeSlots(t, old, <usize>oldSize * w);
+  if (old) freeSlots(t, old);
   return true;
 }
 
@@ -115,14 +115,14 @@ export function idRemove(t: IdTable, e: usize, keep: bool): void {
   if (t.width == 8) store<u32>(e, 0, 4);
   if (--t.used == 0 && !keep) {
     // no key left: the slots go (a heap's blocks return to what they were)
-    freeSlots(t, t.slots, <usize>(t.mask + 1) * t.width);
+    freeSlots(t, t.slots);
     t.slots = 0;
     t.mask = 0;
     t.fill = 0;
   }
 }
 
-function freeSlots(t: IdTable, s: usize, bytes: usize): void {
+function freeSlots(t: IdTable, s: usize): void {
   if (t.pages) pageFree(s, PURPOSE_TABLE);
   else objFree(s);
 }

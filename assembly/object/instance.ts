@@ -53,7 +53,7 @@ import { fail, ERR_KEY, ERR_MEMORY } from "./errors";
 import { objMalloc, objFree } from "../alloc/obmalloc";
 import { GC_HEAD, track, deadCursor, setDeadCursor } from "../gc/heads";
 import { newGCObject, gcAlloc, gcLink, freeGCObject } from "../gc/alloc";
-import { dictNew, dictReserve, dictSet, dictGet, dictDel, dictUsed, dictNext, dictEntryKey, dictEntryValue } from "./dict";
+import { dictNew, dictReserve, dictSet, dictGet, dictDel, dictUsed, dictNext, dictEntryKey, dictEntryValue, dictKeys, keysNentries as dictNentries } from "./dict";
 import { visit } from "../gc/visit";
 import { incref, decref, dropChild } from "./refcount";
 import { strImmortalize } from "./strings";
@@ -252,22 +252,24 @@ export function instNewWith(cls: u32, p: usize, n: i32): usize {
   }
   // (held: host code run by the collections below cannot free a value)
   for (let i = 0; i < n; i++) incref(load<u32>(p + (<usize>i << 2)));
-  const k = keysOf(cls);
-  // names not in the keys yet (an upper bound: a repeated name counts twice)
-  let missing: u32 = 0;
-  for (let i = 0; i < n; i++) if (keysLookup(k, load<u32>(names + (<usize>i << 2))) < 0) missing++;
-  const usable = keysUsable(k);
-  let spare: usize = 0;
-  if (missing > <u32>(usable > 1 ? usable - 1 : usable)) {
-    // the names may not all join the keys: the dict it would move to, made first
-    spare = newDictFor(<u32>n);
-  }
-  const o = spare || missing <= <u32>(usable > 1 ? usable - 1 : usable) ? instNew(cls) : 0;
+  let o = instNew(cls);
   if (o) {
-    // (no store below allocates or fails: a move to a dict takes `spare`)
-    for (let i = 0; i < n; i++) attrStore(o, load<u32>(names + (<usize>i << 2)), load<u32>(p + (<usize>i << 2)), spare);
-    if (spare && instDict(o) != spare) decref(spare);   // not needed after all: an empty dict
-  } else if (spare) decref(spare);
+    // names not in the keys yet (an upper bound: a repeated name counts twice); when they
+    // may not all join the keys, the dict the instance would move to is made first. (Its
+    // allocation may collect: host code may then use up keys, which only moves the fallback
+    // earlier; without it no host code runs until the stores are done, and none fails.)
+    const k = keysOf(cls);
+    let missing: u32 = 0;
+    for (let i = 0; i < n; i++) if (keysLookup(k, load<u32>(names + (<usize>i << 2))) < 0) missing++;
+    const spare: usize = missing <= <u32>keysUsable(k) ? 0 : newDictFor(<u32>n);
+    if (spare || missing <= <u32>keysUsable(k)) {
+      for (let i = 0; i < n; i++) attrStore(o, load<u32>(names + (<usize>i << 2)), load<u32>(p + (<usize>i << 2)), spare);
+      if (spare && instDict(o) != spare) decref(spare);   // not needed after all: an empty dict
+    } else {
+      decref(o);   // no memory for its attributes: it dies (as CPython's would, its __init__ failing)
+      o = fail(ERR_MEMORY);   // (after the drop, whose hooks may call the engine)
+    }
+  }
   for (let i = 0; i < n; i++) decref(load<u32>(p + (<usize>i << 2)));
   return o;
 }
@@ -351,8 +353,8 @@ export function attrSet(o: usize, name: usize, v: usize): i32 {
 function attrStore(o: usize, name: usize, v: usize, spare: usize): i32 {
   if (!instDict(o)) {
     const k = keysOf(typeId(o));
-    let ix = keysLookup(k, name);
-    if (ix < 0) ix = keysInsert(k, name);
+    const found = keysLookup(k, name);
+    const ix = found >= 0 ? found : keysInsert(k, name);
     if (ix >= 0) {
       if (PYHEAP_DEBUG) assert(<u32>ix < valuesCap(o), "key index beyond the instance's values");
       const slot = valueSlot(o, <u32>ix);
@@ -364,28 +366,19 @@ function attrStore(o: usize, name: usize, v: usize, spare: usize): i32 {
       return 1;
     }
     // the keys are full: this instance's attributes move to a dict of their own
-    let d = spare;
-    if (!d) {
-      // (its allocation may collect: o and v are held through it)
+    if (!spare) {
+      // (the dict's allocation may collect: o and v are held through it)
       incref(o);
       incref(v);
-      d = newDictFor(valuesUsed(o) + 1);
-      const ok = d != 0;
-      if (ok && instDict(o)) { decref(d); d = 0; }   // host code gave o a dict meanwhile
-      if (ok && !d) {
-        const r = dictSet(instDict(o), name, v);
-        decref(v);
-        decref(o);
-        return r ? 1 : 0;
-      }
-      if (!ok) { decref(v); decref(o); return 0; }
-      moveToDict(o, d);
-      const r = dictSet(d, name, v);
+      const d = newDictFor(valuesUsed(o) + 1);
+      if (d && instDict(o)) decref(d);   // host code gave o a dict meanwhile
+      else if (d) moveToDict(o, d);
+      const r = d ? dictSet(instDict(o), name, v) : 0;
       decref(v);
       decref(o);
       return r ? 1 : 0;
     }
-    moveToDict(o, d);
+    moveToDict(o, spare);
   }
   return dictSet(instDict(o), name, v) ? 1 : 0;
 }
@@ -401,7 +394,7 @@ export function attrDel(o: usize, name: usize): i32 {
     return 1;
   }
   const k = keysOf(typeId(o));
-  let ix = keysLookup(k, name);
+  const ix = keysLookup(k, name);
   if (ix < 0) { keysInsert(k, name); fail(ERR_KEY); return 0; }
   const slot = valueSlot(o, <u32>ix);
   const old = load<u32>(slot);
@@ -413,32 +406,25 @@ export function attrDel(o: usize, name: usize): i32 {
 }
 
 // ---- iteration (vars(o): the instance's own insertion order) -----------------------------------
-// A dict's i-th attribute is found from the previous one's position (the host reads
-// them in order), so that reading all of them is linear even with deleted entries.
-let cursorObject: usize = 0;
-let cursorIndex: u32 = 0;
-let cursorPos: i32 = -1;
-
-function dictPosition(o: usize, d: usize, i: u32): i32 {
-  let at: u32 = 0, pos = dictNext(d, 0);
-  if (cursorObject == o && cursorIndex <= i && cursorPos >= 0) { at = cursorIndex; pos = cursorPos; }
-  while (at < i && pos >= 0) { pos = dictNext(d, pos + 1); at++; }
-  cursorObject = o; cursorIndex = i; cursorPos = pos;
+/** The entry of a dict's i-th attribute: entry i itself unless some were deleted. */
+function dictPosition(d: usize, i: u32): i32 {
+  if (dictNentries(dictKeys(d)) == dictUsed(d)) return <i32>i;
+  let pos = dictNext(d, 0);
+  for (let at: u32 = 0; at < i && pos >= 0; at++) pos = dictNext(d, pos + 1);
   return pos;
 }
 
 export function attrCount(o: usize): u32 {
   const d = instDict(o);
-  cursorObject = 0;
   return d ? <u32>dictUsed(d) : valuesUsed(o);
 }
 export function attrName(o: usize, i: u32): usize {
   const d = instDict(o);
-  return d ? dictEntryKey(d, dictPosition(o, d, i)) : keysName(keysOf(typeId(o)), <u32>load<u8>(orderAt(o, i)));
+  return d ? dictEntryKey(d, dictPosition(d, i)) : keysName(keysOf(typeId(o)), <u32>load<u8>(orderAt(o, i)));
 }
 export function attrValue(o: usize, i: u32): usize {
   const d = instDict(o);
-  return d ? dictEntryValue(d, dictPosition(o, d, i)) : <usize>load<u32>(valueSlot(o, <u32>load<u8>(orderAt(o, i))));
+  return d ? dictEntryValue(d, dictPosition(d, i)) : <usize>load<u32>(valueSlot(o, <u32>load<u8>(orderAt(o, i))));
 }
 
 // ---- the type's behaviour: traverse, dealloc, clear, sizeof -------------------------------------

@@ -26,7 +26,7 @@ import {
 } from "./header";
 import { fail, ERR_MEMORY } from "./errors";
 import { staticAlloc } from "../alloc/static";
-import { IdTable, idTableAt, ID_TABLE_BYTES, ID_DELETED, ID_EMPTY, idSlot, idReserve, idInsert, idRemove } from "../alloc/idtable";
+import { IdTable, idTableAt, ID_TABLE_BYTES, ID_DELETED, ID_EMPTY, idSlot, idFind, idReserve, idInsert, idRemove } from "../alloc/idtable";
 import { decref } from "./refcount";
 
 export let EMPTY_STR: usize = 0;
@@ -112,18 +112,6 @@ function internFind(o: usize, h: u32): usize {
   }
 }
 
-/** The entry of the interned o itself (by identity), or 0. */
-function internEntry(o: usize, h: u32): usize {
-  let i = h & interned.mask;
-  while (true) {
-    const e = idSlot(interned, i);
-    const s = load<u32>(e);
-    if (s == ID_EMPTY) return 0;
-    if (s == <u32>o) return e;
-    i = (i + 1) & interned.mask;
-  }
-}
-
 /**
  * sys.intern: steals a reference to o, returns a new reference to the interned
  * string equal to o (o itself when it is the first), or 0 with ERR_MEMORY (o
@@ -155,6 +143,6 @@ export function strImmortalize(o: usize): void {
 }
 
 function internRemove(o: usize): void {
-  const e = internEntry(o, <u32>strHash(o));
+  const e = idFind(interned, o, <u32>strHash(o));
   if (e) idRemove(interned, e, false);
 }

@@ -381,10 +381,15 @@ export class Fuzzer {
     return e.removed ? undefined : this.#slots.get(e.id)?.model;
   }
 
-  /** The model after a change by this operation (marked dirty when an outer one is in flight). */
+  /** The model after a change by this operation (marked dirty when an outer one is in flight or the handle is gone). */
   changed(e: Entry): Model | undefined {
-    if (e.removed) return undefined;
     const slot = this.#slots.get(e.id);
+    if (e.removed) {
+      // (a hook released this handle during the call: another handle of the object may hold
+      // the model, which cannot be predicted now; it is read again)
+      if (slot) slot.dirty = true;
+      return undefined;
+    }
     if (slot && this.#busy.get(e.id)) slot.dirty = true;
     return slot?.model;
   }

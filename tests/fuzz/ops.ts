@@ -4,7 +4,7 @@
  * runs it through Fuzzer.attempt, updates the models and re-checks them.
  */
 import {
-  IMMORTAL_REFCNT, PyAttributeError, PyBufferError, PyIndexError, PyKeyError, PyReferenceError, PyRuntimeError,
+  IMMORTAL_REFCNT, PyAttributeError, PyBufferError, PyIndexError, PyKeyError, PyMemoryError, PyReferenceError, PyRuntimeError,
   PyTypeError, PyValueError, Ref, type Finalize, type PyClass, type PyValue,
 } from "../../src/node.js";
 import type { Entry, ErrClass, Fuzzer, Model } from "./fuzzer.js";
@@ -32,14 +32,24 @@ function keepOrRelease(f: Fuzzer, r: Ref, p = 0.15): void {
 }
 
 /**
- * Is r an instance's own attribute dict (CPython 3.11's materialized __dict__: an
+ * Might r be an instance's own attribute dict (CPython 3.11's materialized __dict__: an
  * instance whose class's shared keys are full keeps its attributes there)? The pool's
  * model of a dict cannot follow the instance's setattr and delattr, so such a dict,
- * met through gc.getReferents or gc.getObjects, is not kept.
+ * met through gc.getReferents or gc.getObjects, is not kept. gc.getReferrers sees only
+ * the generations: with objects frozen (the permanent generation), or inside a hook (a
+ * collection's unreachable objects are in none), it may miss the instance, and the
+ * answer is "maybe"; so it is when the heap has no room for getReferrers' list.
  */
 function isInstanceDict(f: Fuzzer, r: Ref): boolean {
   if (r.type !== "dict") return false;
-  const holders = f.heap.gc.getReferrers(r);
+  if (f.heap.gc.getFreezeCount() > 0 || f.hookDepth > 0) return true;
+  let holders: Ref[];
+  try {
+    holders = f.heap.gc.getReferrers(r);
+  } catch (e) {
+    if (e instanceof PyMemoryError) return true; // (a small maxMemory: no room for the answer)
+    throw e;
+  }
   let yes = false;
   for (const x of holders) {
     if (!["list", "tuple", "dict", "set", "frozenset", "memoryview", "weakref.ReferenceType", "weakref.ProxyType"].includes(x.type)) yes = true;
@@ -84,6 +94,17 @@ function addKey(m: Model | undefined, k: string): void {
   if (!hasKeys(m)) return;
   if (k === OPAQUE) m.opaque = true;
   else m.keys.add(k);
+}
+
+/**
+ * Removes a canonical key from a keys model. An opaque key (a handle to a NaN float, say)
+ * may be the very object a key of the model was made as, so which key went is unknown: the
+ * model stops predicting.
+ */
+function removeKey(m: Model | undefined, k: string): void {
+  if (!hasKeys(m)) return;
+  if (k === OPAQUE) m.opaque = true;
+  else m.keys.delete(k);
 }
 
 /** What a call taking key k must do: refuse an unhashable key; an opaque one may go either way. */
@@ -271,7 +292,7 @@ function opList(f: Fuzzer): void {
       case 3: {
         const i = randomIndex(f, len), v = value(f, temps);
         const res = f.attempt(`list.set(${i})`, () => r.set(i, v), { since, expect: outcome(inRange(i, len), PyIndexError), touch: [e, ...entriesOf(f, [v])] });
-        if (res.ok && v instanceof Ref && v.alive && !e.removed && !f.busy(e)) {
+        if (res.ok && res.calm && v instanceof Ref && v.alive && !e.removed && !f.busy(e)) {
           const got = f.attempt("list.get after set", () => r.get(i) as Ref);
           if (got.ok) {
             f.check(got.value.is(v), `list.set(${i}, x) then get(${i}) is not x`);
@@ -370,7 +391,7 @@ function opDict(f: Fuzzer): void {
       case 2: {
         const res = f.attempt("dict.delete", () => r.delete(k), { since, expect: ck === OPAQUE ? undefined : unhashable ? PyTypeError : outcome(has, PyKeyError), touch });
         const m = f.changed(e);
-        if (res.ok && hasKeys(m)) m.keys.delete(ck);
+        if (res.ok) removeKey(m, ck);
         break;
       }
       case 3: {
@@ -426,7 +447,7 @@ function opSet(f: Fuzzer): void {
         const res = f.attempt("set.discard", () => r.discard(k), { since, expect: frozen ? PyTypeError : keyExpect(ck), touch });
         if (!res.ok) break;
         const m = f.changed(e);
-        if (hasKeys(m)) m.keys.delete(ck);
+        removeKey(m, ck);
         if (predictable(ck) && f.hookEpoch === res.epoch) f.check(!r.has(k), `set.discard(${ck}) then has() is true`, "model: membership");
         break;
       }
@@ -881,6 +902,7 @@ function opBytes(f: Fuzzer): void {
 
 /** Is the bytearray exported? true (a live, unreleased view in the pool), false (never viewed), or unknown. */
 function exportState(f: Fuzzer, e: Entry): boolean | undefined {
+  if (f.busy(e)) return undefined; // (an outer heap.memoryview(e) may hold the export already, as CPython's does while it allocates the view)
   if (f.pool.some((v) => v.kind === "memoryview" && v.base?.id === e.id && !v.base.removed && !v.ref.released)) return true;
   return f.views.has(e.id) ? undefined : false;
 }
@@ -987,7 +1009,7 @@ function opCollide(f: Fuzzer): void {
     for (const k of keys.filter((_, i) => i % 2 === 0)) {
       if (f.attempt("discard a colliding key", () => e.ref.discard(k), { since, expect: null, touch: [e] }).ok) {
         const m = f.changed(e);
-        if (hasKeys(m)) m.keys.delete(canon(k));
+        removeKey(m, canon(k));
       }
     }
     f.verify(e);

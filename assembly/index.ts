@@ -8,7 +8,7 @@
 import { pagesInit } from "./alloc/pages";
 import { arenaInit } from "./alloc/arena";
 import { obmallocInit, objMalloc, objCalloc, objRealloc, objFree, objUsableSize } from "./alloc/obmalloc";
-import { statsCollect, allocatedBlocks, arenaDescribe, checkHeap } from "./alloc/stats";
+import { statsCollect, allocatedBlocks, allocatedBytes, arenaDescribe, checkHeap } from "./alloc/stats";
 import { addressInRange, arenaAt, maxarenas } from "./alloc/arena";
 import { staticInit } from "./alloc/static";
 import { typesInit, noneInit } from "./object/header";
@@ -22,17 +22,29 @@ import { deallocate } from "./object/dealloc";
 import { setDeallocator } from "./object/refcount";
 import { collectAutomatic } from "./gc/collect";
 import { setCollector } from "./gc/alloc";
+import { setObjectDomain } from "./alloc/idtable";
+import {
+  framesDescriptor, framesReserve, tmStart, tmStop, tmTracing, tmClear, tmLimit, tmCurrent, tmPeak, tmResetPeak,
+  tmMemory, tmTraceCount, tmTrack, tmUntrack, tmBlockTraceback, tmDumpTraces, tmDumpCount, tmDumpFree,
+  tbNframe, tbTotal, tbFile, tbLine,
+} from "./alloc/tracemalloc";
+
+function tableMalloc(n: usize): usize { return objMalloc(n); }
+function tableFree(p: usize): void { objFree(p); }
 
 /**
  * Sets the page cap, builds the allocator's tables and the immortal objects, and makes
- * the engine's three ties by reference (so that no import cycle is needed for them):
+ * the engine's four ties by reference (so that no import cycle is needed for them):
  * allocation may collect (gc/alloc.ts), a decref may deallocate (object/refcount.ts),
- * hashing and comparing keys may reach a frozenset's (object/hash.ts). 1 on success.
+ * hashing and comparing keys may reach a frozenset's (object/hash.ts), an IdTable in
+ * the object domain allocates through it (alloc/idtable.ts; the object domain traces
+ * into IdTables). 1 on success.
  */
 export function init(maxPages: i32): i32 {
   setCollector(collectAutomatic);
   setDeallocator(deallocate);
   setFrozensetProtocol(frozensetHash, frozensetEq);
+  setObjectDomain(tableMalloc, tableFree);
   pagesInit(maxPages);
   if (!arenaInit()) return 0;
   obmallocInit();
@@ -48,8 +60,38 @@ export function mem_free(p: usize): void { objFree(p); }
 export function mem_usable_size(p: usize): usize { return objUsableSize(p); }
 export function mem_in_arena(p: usize): bool { return addressInRange(p); }
 
+// ---- tracemalloc's C layer (alloc/tracemalloc.ts); the host's heap.tracemalloc and heap.frames ----
+export function frames_descriptor(): usize { return framesDescriptor(); }
+export function frames_reserve(n: u32): bool { return framesReserve(n); }
+/** start(nframe) (1..TM_MAX_NFRAME, checked by the host); fromJs: frames from env.tm_js_frames. 0: memory short. */
+export function tm_start(nframe: u32, fromJs: bool): bool { return tmStart(nframe, fromJs); }
+export function tm_stop(): void { tmStop(); }
+export function tm_is_tracing(): bool { return tmTracing; }
+export function tm_clear(): void { tmClear(); }
+export function tm_limit(): u32 { return tmLimit(); }
+export function tm_current(): f64 { return <f64>tmCurrent(); }
+export function tm_peak(): f64 { return <f64>tmPeak(); }
+export function tm_reset_peak(): void { tmResetPeak(); }
+export function tm_memory(): usize { return tmMemory(); }
+export function tm_trace_count(): u32 { return tmTraceCount(); }
+export function tm_track(domain: u32, p: usize, size: usize): i32 { return tmTrack(domain, p, size); }
+export function tm_untrack(domain: u32, p: usize): i32 { return tmUntrack(domain, p); }
+/** The traceback id of heap.mem block p, or 0 (untraced). */
+export function tm_block_traceback(p: usize): usize { return tmBlockTraceback(p); }
+/** Every trace as u32 triples (domain, size, traceback id) at the returned address; 0: memory short. */
+export function tm_dump_traces(): usize { return tmDumpTraces(); }
+export function tm_dump_count(): u32 { return tmDumpCount(); }
+export function tm_dump_free(): void { tmDumpFree(); }
+/** A traceback's frames, most recent first: count, total on the stack, and each (file id, line). */
+export function tb_nframe(tb: usize): u32 { return tbNframe(tb); }
+export function tb_total(tb: usize): u32 { return tbTotal(tb); }
+export function tb_file(tb: usize, i: u32): u32 { return tbFile(tb, i); }
+export function tb_line(tb: usize, i: u32): u32 { return tbLine(tb, i); }
+
 export function stats_collect(): usize { return statsCollect(); }
 export function allocated_blocks(): u32 { return allocatedBlocks(); }
+/** Bytes in allocated blocks (pool blocks at their class size, large blocks as held): a walk over pool headers. */
+export function allocated_bytes(): f64 { return allocatedBytes(); }
 export function arena_describe(i: u32): usize { return arenaDescribe(i); }
 export function arena_slots(): u32 { return maxarenas; }
 export function arena_address(i: u32): usize { return i < maxarenas ? arenaAt(i).address : 0; }
@@ -62,6 +104,7 @@ export {
   MAX_POOLS_IN_ARENA,
 } from "./alloc/config";
 export { MAX_REQUEST } from "./alloc/pages";
+export { TM_MAX_NFRAME, TM_UNKNOWN_FILE, FRAMES_DEPTH, FRAMES_CAP, FRAMES_BASE, FRAMES_EPOCH } from "./alloc/tracemalloc";
 export { STATS_GLOBALS } from "./alloc/stats";
 export {
   CHECK_OK, CHECK_ARENA_ORDER, CHECK_USEDPOOLS_ENTRY, CHECK_USEDPOOLS_LINKS, CHECK_USEDPOOLS_CYCLE, CHECK_ARENA_RANGE,

@@ -19,10 +19,56 @@ export interface EngineFunctions {
   mem_usable_size(p: number): number;
   /** assembly/index/mem_in_arena(p: usize): bool */
   mem_in_arena(p: number): number;
+  /** assembly/index/frames_descriptor(): usize */
+  frames_descriptor(): number;
+  /** assembly/index/frames_reserve(n: u32): bool */
+  frames_reserve(n: number): number;
+  /** assembly/index/tm_start(nframe: u32, fromJs: bool): bool */
+  tm_start(nframe: number, fromJs: number | boolean): number;
+  /** assembly/index/tm_stop() */
+  tm_stop(): void;
+  /** assembly/index/tm_is_tracing(): bool */
+  tm_is_tracing(): number;
+  /** assembly/index/tm_clear() */
+  tm_clear(): void;
+  /** assembly/index/tm_limit(): u32 */
+  tm_limit(): number;
+  /** assembly/index/tm_current(): f64 */
+  tm_current(): number;
+  /** assembly/index/tm_peak(): f64 */
+  tm_peak(): number;
+  /** assembly/index/tm_reset_peak() */
+  tm_reset_peak(): void;
+  /** assembly/index/tm_memory(): usize */
+  tm_memory(): number;
+  /** assembly/index/tm_trace_count(): u32 */
+  tm_trace_count(): number;
+  /** assembly/index/tm_track(domain: u32, p: usize, size: usize): i32 */
+  tm_track(domain: number, p: number, size: number): number;
+  /** assembly/index/tm_untrack(domain: u32, p: usize): i32 */
+  tm_untrack(domain: number, p: number): number;
+  /** assembly/index/tm_block_traceback(p: usize): usize */
+  tm_block_traceback(p: number): number;
+  /** assembly/index/tm_dump_traces(): usize */
+  tm_dump_traces(): number;
+  /** assembly/index/tm_dump_count(): u32 */
+  tm_dump_count(): number;
+  /** assembly/index/tm_dump_free() */
+  tm_dump_free(): void;
+  /** assembly/index/tb_nframe(tb: usize): u32 */
+  tb_nframe(tb: number): number;
+  /** assembly/index/tb_total(tb: usize): u32 */
+  tb_total(tb: number): number;
+  /** assembly/index/tb_file(tb: usize, i: u32): u32 */
+  tb_file(tb: number, i: number): number;
+  /** assembly/index/tb_line(tb: usize, i: u32): u32 */
+  tb_line(tb: number, i: number): number;
   /** assembly/index/stats_collect(): usize */
   stats_collect(): number;
   /** assembly/index/allocated_blocks(): u32 */
   allocated_blocks(): number;
+  /** assembly/index/allocated_bytes(): f64 */
+  allocated_bytes(): number;
   /** assembly/index/arena_describe(i: u32): usize */
   arena_describe(i: number): number;
   /** assembly/index/arena_slots(): u32 */
@@ -257,6 +303,8 @@ export interface EngineFunctions {
   weakref_count(o: number): number;
   /** assembly/object/abi/weakref_list(o: usize): usize */
   weakref_list(o: number): number;
+  /** assembly/object/abi/obj_traceback(o: usize): usize */
+  obj_traceback(o: number): number;
 }
 
 /** The host functions the engine imports (env.*, besides memory and abort). */
@@ -269,6 +317,8 @@ export interface EngineImportFunctions {
   gc_phase: (phase: number, generation: number, collected: number, uncollectable: number) => void;
   /** assembly/alloc/pages.ts: host_on_grow(pages: i32): void */
   on_grow: (pages: number) => void;
+  /** assembly/alloc/tracemalloc.ts: host_js_frames(buf: usize, max: u32): u32 */
+  tm_js_frames: (buf: number, max: number) => number;
   /** assembly/object/weakref.ts: hostCallback(callback: u32, wr: usize, fromCollector: i32): void */
   weakref_callback: (callback: number, wr: number, fromCollector: number) => void;
   /** assembly/object/weakref.ts: hostForget(callback: u32): void */
@@ -285,6 +335,12 @@ export const ENGINE_CONSTANTS = {
   ARENA_SIZE: 1048576, // u32
   MAX_POOLS_IN_ARENA: 64, // u32
   MAX_REQUEST: 1073741820, // usize
+  TM_MAX_NFRAME: 65535, // u32
+  TM_UNKNOWN_FILE: 0, // u32
+  FRAMES_DEPTH: 0, // u32
+  FRAMES_CAP: 4, // u32
+  FRAMES_BASE: 8, // u32
+  FRAMES_EPOCH: 12, // u32
   STATS_GLOBALS: 192, // u32
   CHECK_OK: 0, // i32
   CHECK_ARENA_ORDER: 1, // i32
@@ -369,6 +425,6 @@ export const ENGINE_CONSTANTS = {
   STAT_COLLECTED: 1, // i32
   STAT_UNCOLLECTABLE: 2, // i32
   SCRATCH_WORDS: 1024, // i32
-  SCRATCH: 4664, // usize
+  SCRATCH: 4824, // usize
 } as const;
 export type EngineConstantName = keyof typeof ENGINE_CONSTANTS;

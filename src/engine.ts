@@ -146,6 +146,12 @@ export class Engine {
   onWeakrefCallback: (callback: number, wr: number, fromCollector: boolean) => void = () => {};
   /** A weakref died: its callback number can be forgotten. */
   onWeakrefForget: (callback: number) => void = () => {};
+  /**
+   * tracemalloc with { jsStack }: writes up to max frames of the JS caller's stack (file
+   * id, line; most recent first) at buf and returns how many there are in all. Runs no
+   * user code and never throws.
+   */
+  onJsFrames: (buf: number, max: number) => number = () => 0;
   readonly memory: WebAssembly.Memory;
   readonly layout: Layout;
   /** Views over the whole memory; replaced after every grow. */
@@ -239,6 +245,13 @@ export class Engine {
         weakref_callback: (cb: number, wr: number, fromCollector: number) =>
           engine && engine.#enter(() => engine!.onWeakrefCallback(cb >>> 0, wr >>> 0, fromCollector !== 0)),
         weakref_forget: (cb: number) => engine && engine.#enter(() => engine!.onWeakrefForget(cb >>> 0)),
+        tm_js_frames: (buf: number, max: number) => {
+          try {
+            return engine ? engine.onJsFrames(buf >>> 0, max >>> 0) : 0;
+          } catch {
+            return 0; // (an unreadable stack: the allocation gets ("<unknown>", 0))
+          }
+        },
         // the debug engine found a bad id before changing anything: throw from here
         misuse: (kind: number, id: number, expected: number) => {
           const at = `0x${(id >>> 0).toString(16)}`;

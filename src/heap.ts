@@ -9,6 +9,8 @@ import { Engine, MAX_PAGES, PAGE, type Instantiate } from "./engine.js";
 import { PyMemoryError, PyReferenceError, PyRuntimeError, PyTypeError, PyValueError } from "./errors.js";
 export { IMMORTAL_REFCNT };
 import { IMMORTAL_REFCNT, T } from "./constants.js";
+import { ENGINE_CONSTANTS } from "./abi.generated.js";
+const C_TM_MAX_NFRAME = ENGINE_CONSTANTS.TM_MAX_NFRAME;
 import type { JSLike } from "./convert.js";
 import { Ref, type PyValue } from "./handles.js";
 import { Mem } from "./mem.js";
@@ -17,6 +19,8 @@ import { Raw } from "./raw.js";
 import { Gc } from "./gc.js";
 import { Sys } from "./sys.js";
 import { WeakrefModule } from "./weakref.js";
+import { Filenames, Frames } from "./frames.js";
+import { Tracemalloc } from "./tracemalloc.js";
 
 /** Where the engine's wasm comes from. */
 export type WasmSource = BufferSource | WebAssembly.Module;
@@ -36,6 +40,10 @@ export interface HeapOptions {
   debug?: boolean;
   /** Where diagnostics go (unraisable exceptions...); default console.error. */
   stderr?: (text: string) => void;
+  /** Start tracemalloc at once with this many frames (CPython's PYTHONTRACEMALLOC=N). */
+  tracemalloc?: number;
+  /** Write one line per collection to stderr from the start (heap.gc.trace(true)). */
+  gcTrace?: boolean;
 }
 
 /** Loads the packaged engine: set by the Node and browser entry points. */
@@ -87,6 +95,10 @@ export class Heap {
   readonly gc: Gc;
   /** CPython's weakref module for this heap. */
   readonly weakref: WeakrefModule;
+  /** The call stack allocations are attributed to (an interpreter drives it). */
+  readonly frames: Frames;
+  /** CPython's tracemalloc module for this heap. */
+  readonly tracemalloc: Tracemalloc;
   #engine: Engine | undefined;
   /** @internal */
   readonly objects: Objects;
@@ -102,6 +114,9 @@ export class Heap {
     this.raw = new Raw(this.objects);
     this.gc = new Gc(this.objects, (text) => this.#stderr(text));
     this.weakref = new WeakrefModule(this.objects);
+    const files = new Filenames();
+    this.frames = new Frames(() => this.engine, files);
+    this.tracemalloc = new Tracemalloc(() => this.engine, files);
   }
 
   /** @internal Writes a line where the heap's diagnostics go (the stderr option). */
@@ -118,6 +133,9 @@ export class Heap {
     if (maxPages < MIN_PAGES) throw new PyValueError(`maxMemory must be at least ${MIN_PAGES * PAGE} bytes`);
     if (options.debug !== undefined && typeof options.debug !== "boolean") throw new PyTypeError("debug must be a boolean");
     if (options.stderr !== undefined && typeof options.stderr !== "function") throw new PyTypeError("stderr must be a function (text) => void");
+    const nframe = options.tracemalloc;
+    if (nframe !== undefined && (typeof nframe !== "number" || !Number.isInteger(nframe))) throw new PyTypeError("tracemalloc must be a number of frames");
+    if (nframe !== undefined && (nframe < 1 || nframe > C_TM_MAX_NFRAME)) throw new PyValueError(`the number of frames must be in range [1; ${C_TM_MAX_NFRAME}]`);
     const initialPages = Math.max(MIN_PAGES, initialMemory === undefined ? 0 : Math.ceil(initialMemory / PAGE));
     if (initialPages > maxPages) throw new PyValueError(`initialMemory (${initialMemory}) is above maxMemory (${maxMemory})`);
     let engine: Engine;
@@ -127,7 +145,11 @@ export class Heap {
       if (e instanceof RangeError) throw new PyMemoryError(`cannot reserve the heap's memory: ${e.message}`);
       throw e;
     }
-    return new Heap(engine, options);
+    const heap = new Heap(engine, options);
+    if (options.gcTrace !== undefined && typeof options.gcTrace !== "boolean") throw new PyTypeError("gcTrace must be a boolean");
+    if (options.gcTrace) heap.gc.trace(true);
+    if (nframe !== undefined) heap.tracemalloc.start(nframe);
+    return heap;
   }
 
   /** @internal The live engine; throws PyReferenceError once the heap is closed. */

@@ -14,3 +14,8 @@ export {
   PyAttributeError, PyRecursionError, PyRuntimeError,
 } from "./errors.js";
 export type { MallocStats, SizeClassStats, ArenaPicture } from "./stats.js";
+export { Frames } from "./frames.js";
+export { Tracemalloc, type TracemallocStartOptions } from "./tracemalloc.js";
+export {
+  Snapshot, Statistic, StatisticDiff, Traceback, Trace, Frame, Filter, DomainFilter, type RawTrace,
+} from "./tracemalloc-snapshot.js";

@@ -3,11 +3,13 @@
 // CPython counterparts: the tables CPython keeps beside its objects, each a dict or a
 // _Py_hashtable_t (Python/hashtable.c, used by tracemalloc): the interned strings
 // (interp->cached_objects.interned), and, with no exact counterpart, pyheap's side
-// table of weakref lists and the debug build's registry of live objects.
+// table of weakref lists and the debug build's registry of live objects; tracemalloc's
+// traces and tracebacks (_Py_hashtable_t there too).
 //
 //   IdTable (8-aligned static data)      slots (object domain, or pages)
 //   +-------+                            +-----+------+
-//   | slots-+--------------------------> | key | word |  x (mask + 1); width 4: keys only
+//   | slots-+--------------------------> | key | word |  x (mask + 1); width 4: keys only,
+//   |       |                            |     | ...  |  wider: key and (width-4)/4 words
 //   | mask  |  slots - 1 (a power of 2)  | ... | ...  |
 //   | used  |  live keys                 +-----+------+
 //   | fill  |  live + deleted
@@ -21,8 +23,17 @@
 // Invariants: fill <= half of the slots after every reservation (so a probe ends);
 // used counts the keys > 1; a table with no slots has mask 0 and used 0.
 
-import { objMalloc, objFree } from "./obmalloc";
 import { pageAlloc, pageFree, PURPOSE_TABLE } from "./pages";
+
+// The object domain, for tables whose slots are ordinary blocks (traced by tracemalloc,
+// as CPython's interned dict is). A tie made by reference in init(): alloc/obmalloc.ts
+// imports alloc/tracemalloc.ts, whose tables are IdTables on pages.
+let objectMalloc: (n: usize) => usize = (n: usize): usize => 0;
+let objectFree: (p: usize) => void = (p: usize): void => {};
+export function setObjectDomain(malloc: (n: usize) => usize, free: (p: usize) => void): void {
+  objectMalloc = malloc;
+  objectFree = free;
+}
 
 export const ID_EMPTY: u32 = 0;
 export const ID_DELETED: u32 = 1;
@@ -32,7 +43,7 @@ export const ID_DELETED: u32 = 1;
   mask: u32;
   used: u32;
   fill: u32;
-  /** Bytes per slot: 4 (keys) or 8 (key, word). */
+  /** Bytes per slot: 4 (keys), or a key and its words (8, 16). */
   width: u32;
   /** Slots come from the page layer (true) or the object domain. */
   pages: bool;
@@ -78,7 +89,7 @@ export function idReserve(t: IdTable, minSlots: u32, rehash: (k: usize) => u32):
   let size = minSlots;
   while (size < (t.used + 1) * 4) size <<= 1;
   const bytes = <usize>size * t.width;
-  const s = t.pages ? pageAlloc(bytes, PURPOSE_TABLE) : objMalloc(bytes);
+  const s = t.pages ? pageAlloc(bytes, PURPOSE_TABLE) : objectMalloc(bytes);
   if (!s) return false;
   memory.fill(s, 0, bytes);
   const old = t.slots, oldSize: u32 = old ? t.mask + 1 : 0, w = t.width;
@@ -112,7 +123,7 @@ export function idInsert(t: IdTable, o: usize, h: u32): usize {
 /** Deletes the key at entry e; the slots go when the last key does (unless keep). */
 export function idRemove(t: IdTable, e: usize, keep: bool): void {
   store<u32>(e, ID_DELETED);
-  if (t.width == 8) store<u32>(e, 0, 4);
+  if (t.width > 4) memory.fill(e + 4, 0, t.width - 4);
   if (--t.used == 0 && !keep) {
     // no key left: the slots go (a heap's blocks return to what they were)
     freeSlots(t, t.slots);
@@ -124,5 +135,5 @@ export function idRemove(t: IdTable, e: usize, keep: bool): void {
 
 function freeSlots(t: IdTable, s: usize): void {
   if (t.pages) pageFree(s, PURPOSE_TABLE);
-  else objFree(s);
+  else objectFree(s);
 }

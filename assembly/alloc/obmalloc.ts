@@ -3,7 +3,8 @@
 // CPython counterparts (Objects/obmalloc.c): usedpools, pymalloc_alloc,
 // pymalloc_pool_extend, allocate_from_new_pool, pymalloc_free, insert_to_usedpool,
 // pymalloc_realloc, and _PyObject_Malloc/Calloc/Realloc/Free which route requests
-// of 0 or more than 512 bytes to the raw domain (alloc/raw.ts).
+// of 0 or more than 512 bytes to the raw domain (alloc/raw.ts). While tracemalloc
+// runs, the four trace their blocks (alloc/tracemalloc.ts; one branch when it does not).
 //
 // usedpools[c] is a circular doubly linked list of the pools of size class c that
 // have at least one free block ("used" pools). Its head is a fake PoolHeader whose
@@ -44,6 +45,7 @@ import {
 } from "./config";
 import { addressInRange, takePool, returnPool } from "./arena";
 import { rawMalloc, rawFree, rawRealloc, rawSize } from "./raw";
+import { tmTracing, tmPrepare, tmAdd, tmRemove } from "./tracemalloc";
 
 const usedpools: usize = memory.data(NB_SMALL_SIZE_CLASSES * 8);
 
@@ -169,9 +171,15 @@ function insertToFreepool(pool: PoolHeader): void {
 
 // ---- the object domain: PyObject_Malloc and friends ---------------------------
 
-/** Malloc: pools for 1..512 bytes, the raw domain otherwise. 0 on failure. */
+/** Malloc: pools for 1..512 bytes, the raw domain otherwise. 0 on failure. Traced while tracemalloc runs. */
 // @ts-ignore: decorator
 @inline export function objMalloc(nbytes: usize): usize {
+  if (tmTracing) return tracedMalloc(nbytes);
+  return untracedMalloc(nbytes);
+}
+
+// @ts-ignore: decorator
+@inline function untracedMalloc(nbytes: usize): usize {
   if (nbytes - 1 < SMALL_REQUEST_THRESHOLD) {
     const p = pymallocAlloc(nbytes);
     if (p) return p;
@@ -180,9 +188,19 @@ function insertToFreepool(pool: PoolHeader): void {
   return rawMalloc(nbytes);
 }
 
+/** tracemalloc_alloc: the trace's room and traceback first, so a block never goes untraced. */
+function tracedMalloc(nbytes: usize): usize {
+  const tb = tmPrepare();
+  if (!tb) return 0;
+  const p = untracedMalloc(nbytes);
+  if (p) tmAdd(p, nbytes, tb);
+  return p;
+}
+
 // @ts-ignore: decorator
 @inline export function objFree(p: usize): void {
   if (!p) return;
+  if (tmTracing) tmRemove(p);
   if (addressInRange(p)) pymallocFree(p);
   else rawFree(p);
 }
@@ -209,11 +227,23 @@ export function objUsableSize(p: usize): usize {
  * whatever the new size (as in CPython). 0 on failure, the old block untouched.
  */
 export function objRealloc(p: usize, nbytes: usize): usize {
-  if (!p) return objMalloc(nbytes);
+  if (!tmTracing) return untracedRealloc(p, nbytes);
+  // tracemalloc_realloc: the new block gets the current traceback, the old trace goes
+  const tb = tmPrepare();
+  if (!tb) return 0;
+  const q = untracedRealloc(p, nbytes);
+  if (!q) return 0;
+  if (p && q != p) tmRemove(p);
+  tmAdd(q, nbytes, tb);
+  return q;
+}
+
+function untracedRealloc(p: usize, nbytes: usize): usize {
+  if (!p) return untracedMalloc(nbytes);
   if (!addressInRange(p)) return rawRealloc(p, nbytes);
   const size = INDEX2SIZE(changetype<PoolHeader>(p & ~(<usize>POOL_SIZE_MASK)).szidx);
   if (nbytes <= size && (nbytes << 2) > size * 3) return p;
-  const q = objMalloc(nbytes);
+  const q = untracedMalloc(nbytes);
   if (!q) return 0;
   memory.copy(q, p, nbytes < size ? nbytes : size);
   pymallocFree(p);

@@ -112,6 +112,23 @@ export function allocatedBlocks(): u32 {
   return n;
 }
 
+/**
+ * Bytes in allocated blocks: pool blocks at their size class, plus large blocks at what
+ * the page layer holds for them (a walk over the pool headers, as allocatedBlocks).
+ */
+export function allocatedBytes(): f64 {
+  let n: f64 = <f64>bytesInLarge;
+  for (let i: u32 = 0; i < maxarenas; i++) {
+    const ao = arenaAt(i);
+    if (!ao.address) continue;
+    for (let p = firstPool(ao); p < ao.pool_address; p += POOL_SIZE) {
+      const pool = changetype<PoolHeader>(p);
+      if (pool.count) n += <f64>pool.count * <f64>INDEX2SIZE(pool.szidx);
+    }
+  }
+  return n;
+}
+
 const describeBuf: usize = memory.data(MAX_POOLS_IN_ARENA * 4, 4);
 
 /**

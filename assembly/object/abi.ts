@@ -8,7 +8,8 @@ import {
   TYPE_DICT, TYPE_SET, TYPE_FROZENSET, TYPE_BYTEARRAY, TYPE_MEMORYVIEW, TYPE_WEAKREF,
 } from "./header";
 import { lastError, lastErrorType, clearError } from "./errors";
-import { isTracked, gcCount0 } from "../gc/heads";
+import { isTracked, gcCount0, GC_HEAD } from "../gc/heads";
+import { tmBlockTraceback } from "../alloc/tracemalloc";
 import { TRUE_OBJ, FALSE_OBJ, intFromI32, intFromI64, intFromF64, intFromDigits, floatNew, floatNumFree, floatClearFreeList } from "./numbers";
 import { strAlloc, strIntern, strImmortalize, internCount, EMPTY_STR, EMPTY_BYTES } from "./strings";
 import {
@@ -407,3 +408,15 @@ export function weakref_list(o: usize): usize {
   return weakrefList(o);
 }
 
+
+// ---- tracemalloc ---------------------------------------------------------------------
+/**
+ * get_object_traceback: the traceback id of o's block (which starts at the GC head of a
+ * container, as _PyType_PreHeaderSize says), or 0 when it has no trace (allocated before
+ * tracing began, an immortal object, or a free-list object's block traced earlier and
+ * cleared since).
+ */
+export function obj_traceback(o: usize): usize {
+  live(o);
+  return tmBlockTraceback(isGC(o) ? o - GC_HEAD : o);
+}

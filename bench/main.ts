@@ -1,9 +1,10 @@
-/** `npm run bench -- <suite> [--runs N] [--scale X]`. Suites: alloc, objects, gc. */
+/** `npm run bench -- <suite> [--runs N] [--scale X]`. Suites: alloc, objects, gc, tracemalloc. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { measureOne, workloads, type Measured, type Result } from "./alloc.js";
 import { objects, type Options as ObjectsOptions } from "./objects.js";
 import { gcBench, type Options as GcOptions } from "./gc.js";
+import { tracemallocBench, type Options as TracemallocOptions } from "./tracemalloc.js";
 
 function num(value: string): number {
   const n = Number(value);
@@ -104,6 +105,21 @@ program
       writeFileSync(file, JSON.stringify(pauses, null, 2) + "\n");
       console.log(`wrote ${file}`);
     }
+  });
+program
+  .command("tracemalloc")
+  .description("what tracing costs: untraced vs traced object creation (heap.frames, jsStack), CPython with and without tracemalloc, bytes per trace")
+  .option("--runs <n>", "samples per figure (median; a fresh heap each)", (v) => Math.round(num(v)), 5)
+  .option("--steps <n>", "loop steps per sample", (v) => Math.round(num(v)), 1_000_000)
+  .option("--python <cmd>", "the CPython to compare with", "python3")
+  .option("--no-cpython", "skip the CPython subprocess")
+  .option("--out <file>", "JSON results", "bench/results/tracemalloc.json")
+  .action(async (opts: TracemallocOptions & { out: string }) => {
+    const { results, report } = await tracemallocBench(opts);
+    console.log(report);
+    mkdirSync(opts.out.replace(/\/[^/]*$/, ""), { recursive: true });
+    writeFileSync(opts.out, JSON.stringify(results, null, 2) + "\n");
+    console.log(`wrote ${opts.out}`);
   });
 program.parseAsync().catch((e: unknown) => {
   console.error(e);

@@ -26,7 +26,7 @@ export interface TracemallocStartOptions {
 
 /** Where this module's own code is: frames there are pyheap's, not the caller's. */
 function selfDirectory(): string | undefined {
-  const file = stackFiles(new Error().stack ?? "")[0]?.[0];
+  const file = captureFrames(4)[0]?.[0];
   if (!file) return undefined;
   const cut = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
   return cut > 0 ? file.slice(0, cut + 1) : undefined;
@@ -184,16 +184,7 @@ export class Tracemalloc {
 
   /** env.tm_js_frames: the caller's JS frames outside pyheap, most recent first. */
   #jsFrames(e: Engine, buf: number, max: number): number {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = Math.min(max, 200) + 40;
-    let stack: string;
-    try {
-      stack = new Error().stack ?? "";
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
-    const self = this.#self;
-    const frames = stackFiles(stack).filter(([f]) => !f.startsWith("wasm:") && !(self && f.startsWith(self)) && !f.startsWith("node:"));
+    const frames = captureFrames(Math.min(max, 1000) + 24).filter(([f]) => !f.startsWith("wasm:") && !(this.#self && f.startsWith(this.#self)) && !f.startsWith("node:"));
     const u = e.u32;
     const n = Math.min(frames.length, max);
     for (let i = 0; i < n; i++) {
@@ -201,5 +192,53 @@ export class Tracemalloc {
       u[(buf >>> 2) + i * 2 + 1] = frames[i][1];
     }
     return frames.length;
+  }
+}
+
+interface CallSite {
+  getFileName(): string | null | undefined;
+  getLineNumber(): number | null;
+}
+type V8Error = ErrorConstructor & {
+  captureStackTrace?: (target: object) => void;
+  prepareStackTrace?: (err: Error, sites: CallSite[]) => unknown;
+};
+
+/**
+ * The current JS stack's (file, line) frames, most recent first, at most `limit` deep:
+ * V8's structured call sites when no hook formats stacks (no stack text is made), else
+ * the parsed text of an Error's stack.
+ */
+function captureFrames(limit: number): [string, number][] {
+  const E = Error as V8Error;
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = limit;
+  try {
+    // (with a prepareStackTrace hook installed, such as source-map-support's, the text
+    // goes through it and its lines are the sources'; V8's call sites give the
+    // generated code's lines)
+    if (typeof E.captureStackTrace === "function" && E.prepareStackTrace === undefined) {
+      const prepare = E.prepareStackTrace;
+      E.prepareStackTrace = (_err, sites) => sites;
+      const holder: { stack?: unknown } = {};
+      try {
+        E.captureStackTrace(holder);
+        const sites = holder.stack;
+        if (Array.isArray(sites)) {
+          const out: [string, number][] = [];
+          for (const s of sites as CallSite[]) {
+            const file = s.getFileName();
+            const line = s.getLineNumber();
+            if (file && line !== null) out.push([file, line]);
+          }
+          return out;
+        }
+      } finally {
+        E.prepareStackTrace = prepare;
+      }
+    }
+    return stackFiles(new Error().stack ?? "");
+  } finally {
+    Error.stackTraceLimit = saved;
   }
 }

@@ -607,8 +607,11 @@ export class Traceback implements Iterable<Frame> {
       for (let i = 0; i < n; i++) {
         const f: unknown = frames[i];
         if (!Array.isArray(f) || f.length !== 2) throw new PyTypeError(`Traceback: frames[${i}] must be a [filename, lineno] pair, not ${pyTypeName(f)}`);
-        files[n - 1 - i] = checkStr("Traceback", `frames[${i}][0] (filename)`, f[0]);
-        lines[n - 1 - i] = checkInt("Traceback", `frames[${i}][1] (lineno)`, f[1]);
+        const name: unknown = f[0], line: unknown = f[1];
+        if (typeof name !== "string") checkStr("Traceback", `frames[${i}][0] (filename)`, name);
+        if (typeof line !== "number" || !Number.isSafeInteger(line)) checkInt("Traceback", `frames[${i}][1] (lineno)`, line);
+        files[n - 1 - i] = name as string;
+        lines[n - 1 - i] = line as number;
       }
       this.#files = files;
       this.#lines = lines;
@@ -868,29 +871,168 @@ export interface RawTrace {
   totalNframe: number;
 }
 
-/** Filenames, frames and frame sequences, interned; shared by a snapshot and its filtered copies. */
-class Interned {
-  readonly files: readonly string[];
-  /** Per frame id: its file id and line. */
-  readonly frameFile: Int32Array;
-  readonly frameLine: Float64Array;
-  /** Per sequence id: its frame ids (most recent first) are seqFrames[seqStart[s] .. seqStart[s + 1]]. */
-  readonly seqStart: Int32Array;
-  readonly seqFrames: Int32Array;
+const EMPTY = -1;
+
+function mix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function frameHash(file: number, line: number): number {
+  return mix32(Math.imul(file, 0x9e3779b1) ^ mix32((line | 0) ^ Math.imul(Math.floor(line / 4294967296) | 0, 0x27d4eb2f)));
+}
+
+function growI32(a: Int32Array, need: number): Int32Array {
+  if (need <= a.length) return a;
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+function growF64(a: Float64Array, need: number): Float64Array {
+  if (need <= a.length) return a;
+  const b = new Float64Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/**
+ * Filenames, frames and frame sequences, interned: open-addressing hash tables over typed
+ * arrays (no object per frame). Built once (by the constructor or fromJSON), then shared
+ * unchanged by a snapshot and its filtered copies.
+ */
+class Tables {
+  readonly files: string[] = [];
+  readonly #fileIndex = new Map<string, number>();
+  /** Per frame id: its file id and line (capacity beyond frameCount is unused). */
+  frameFile: Int32Array = new Int32Array(64);
+  frameLine: Float64Array = new Float64Array(64);
+  frameCount = 0;
+  #frameSlots: Int32Array = new Int32Array(128).fill(EMPTY);
+  /** Per sequence id s: its frame ids, most recent first, are seqFrames[seqStart[s] .. seqStart[s + 1]). */
+  seqStart: Int32Array = new Int32Array(64);
+  seqFrames: Int32Array = new Int32Array(128);
+  seqCount = 0;
+  #seqHash: Int32Array = new Int32Array(64);
+  #seqSlots: Int32Array = new Int32Array(128).fill(EMPTY);
+  #pending: Int32Array = new Int32Array(16);
+  #npending = 0;
   #rank: Int32Array | undefined;
   readonly #seqFiles: (readonly string[] | undefined)[] = [];
   readonly #seqLines: (readonly number[] | undefined)[] = [];
 
-  constructor(files: readonly string[], frameFile: Int32Array, frameLine: Float64Array, seqStart: Int32Array, seqFrames: Int32Array) {
-    this.files = files;
-    this.frameFile = frameFile;
-    this.frameLine = frameLine;
-    this.seqStart = seqStart;
-    this.seqFrames = seqFrames;
+  /** A filename's id, interned on first use. */
+  file(name: string): number {
+    let id = this.#fileIndex.get(name);
+    if (id === undefined) {
+      id = this.files.length;
+      this.files.push(name);
+      this.#fileIndex.set(name, id);
+    }
+    return id;
   }
 
-  get seqCount(): number {
-    return this.seqStart.length - 1;
+  /** A filename's id, or -1. */
+  fileId(name: string): number {
+    return this.#fileIndex.get(name) ?? EMPTY;
+  }
+
+  /** Starts a sequence: add() its frames most recent first, then end() gives its id. */
+  begin(): void {
+    this.#npending = 0;
+  }
+
+  add(file: number, line: number): void {
+    const fr = this.#frame(file, line, true);
+    if (this.#npending === this.#pending.length) this.#pending = growI32(this.#pending, this.#npending + 1);
+    this.#pending[this.#npending++] = fr;
+  }
+
+  end(): number {
+    return this.#seq(this.#pending, this.#npending, true);
+  }
+
+  /** The id of frame (file, line), or -1. */
+  findFrame(file: number, line: number): number {
+    return this.#frame(file, line, false);
+  }
+
+  /** The id of the sequence of frames[0 .. n), or -1. */
+  findSeq(frames: Int32Array, n: number): number {
+    return this.#seq(frames, n, false);
+  }
+
+  #frame(file: number, line: number, insert: boolean): number {
+    const slots = this.#frameSlots;
+    const mask = slots.length - 1;
+    let i = frameHash(file, line) & mask;
+    for (;;) {
+      const id = slots[i];
+      if (id === EMPTY) break;
+      if (this.frameFile[id] === file && this.frameLine[id] === line) return id;
+      i = (i + 1) & mask;
+    }
+    if (!insert) return EMPTY;
+    const id = this.frameCount++;
+    this.frameFile = growI32(this.frameFile, id + 1);
+    this.frameLine = growF64(this.frameLine, id + 1);
+    this.frameFile[id] = file;
+    this.frameLine[id] = line;
+    slots[i] = id;
+    if (this.frameCount * 2 > slots.length) {
+      const bigger = new Int32Array(slots.length * 2).fill(EMPTY);
+      const m = bigger.length - 1;
+      for (let f = 0; f < this.frameCount; f++) {
+        let j = frameHash(this.frameFile[f], this.frameLine[f]) & m;
+        while (bigger[j] !== EMPTY) j = (j + 1) & m;
+        bigger[j] = f;
+      }
+      this.#frameSlots = bigger;
+    }
+    return id;
+  }
+
+  #seq(frames: Int32Array, n: number, insert: boolean): number {
+    let h = n;
+    for (let k = 0; k < n; k++) h = mix32(Math.imul(h, 0x9e3779b1) ^ frames[k]);
+    const slots = this.#seqSlots;
+    const mask = slots.length - 1;
+    let i = h & mask;
+    for (;;) {
+      const s = slots[i];
+      if (s === EMPTY) break;
+      if (this.#seqHash[s] === h) {
+        const a = this.seqStart[s];
+        if (this.seqStart[s + 1] - a === n) {
+          let k = 0;
+          while (k < n && this.seqFrames[a + k] === frames[k]) k++;
+          if (k === n) return s;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+    if (!insert) return EMPTY;
+    const s = this.seqCount++;
+    this.seqStart = growI32(this.seqStart, s + 2);
+    const a = this.seqStart[s];
+    this.seqFrames = growI32(this.seqFrames, a + n);
+    for (let k = 0; k < n; k++) this.seqFrames[a + k] = frames[k];
+    this.seqStart[s + 1] = a + n;
+    this.#seqHash = growI32(this.#seqHash, s + 1);
+    this.#seqHash[s] = h;
+    slots[i] = s;
+    if (this.seqCount * 2 > slots.length) {
+      const bigger = new Int32Array(slots.length * 2).fill(EMPTY);
+      const m = bigger.length - 1;
+      for (let q = 0; q < this.seqCount; q++) {
+        let j = this.#seqHash[q] & m;
+        while (bigger[j] !== EMPTY) j = (j + 1) & m;
+        bigger[j] = q;
+      }
+      this.#seqSlots = bigger;
+    }
+    return s;
   }
 
   /** Each file id's place in CPython's order of filenames (code points). */
@@ -904,7 +1046,7 @@ class Interned {
     return this.#rank;
   }
 
-  /** A sequence's Traceback (frames shared between the tracebacks of one sequence). */
+  /** A sequence's Traceback (its frame arrays made once and shared). */
   traceback(s: number, total: number | null): Traceback {
     let files = this.#seqFiles[s], lines = this.#seqLines[s];
     if (files === undefined || lines === undefined) {
@@ -931,108 +1073,65 @@ interface Rows {
   readonly total: Float64Array;
 }
 
-/** Builds the interned tables from frames given one by one. */
-class Interner {
-  readonly files: string[] = [];
-  readonly #fileIndex = new Map<string, number>();
-  readonly #frameFile: number[] = [];
-  readonly #frameLine: number[] = [];
-  readonly #frameIndex = new Map<string, number>();
-  readonly #seqStart: number[] = [0];
-  readonly #seqFrames: number[] = [];
-  readonly #seqIndex = new Map<string, number>();
-  #pendingFiles: number[] = [];
-  #pendingLines: number[] = [];
-
-  file(name: string): number {
-    let id = this.#fileIndex.get(name);
-    if (id === undefined) {
-      id = this.files.length;
-      this.files.push(name);
-      this.#fileIndex.set(name, id);
-    }
-    return id;
-  }
-
-  /** Starts a sequence; frames are added most recent first, then end() gives its id. */
-  begin(): void {
-    this.#pendingFiles.length = 0;
-    this.#pendingLines.length = 0;
-  }
-
-  add(fileId: number, line: number): void {
-    this.#pendingFiles.push(fileId);
-    this.#pendingLines.push(line);
-  }
-
-  end(): number {
-    const fs = this.#pendingFiles, ls = this.#pendingLines;
-    let key = "";
-    for (let k = 0; k < fs.length; k++) key += `${fs[k]}:${ls[k]},`;
-    let s = this.#seqIndex.get(key);
-    if (s === undefined) {
-      s = this.#seqStart.length - 1;
-      for (let k = 0; k < fs.length; k++) {
-        const fk = `${fs[k]}:${ls[k]}`;
-        let fr = this.#frameIndex.get(fk);
-        if (fr === undefined) {
-          fr = this.#frameFile.length;
-          this.#frameFile.push(fs[k]);
-          this.#frameLine.push(ls[k]);
-          this.#frameIndex.set(fk, fr);
-        }
-        this.#seqFrames.push(fr);
-      }
-      this.#seqStart.push(this.#seqFrames.length);
-      this.#seqIndex.set(key, s);
-    }
-    return s;
-  }
-
-  finish(): Interned {
-    return new Interned(this.files, Int32Array.from(this.#frameFile), Float64Array.from(this.#frameLine), Int32Array.from(this.#seqStart), Int32Array.from(this.#seqFrames));
-  }
-}
-
 const U32_LIMIT = 2 ** 32;
 
-function checkRawTraces(traces: ReadonlyArray<RawTrace>): { interned: Interned; rows: Rows } {
+const isNat = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+/** Throws the error of a raw trace's bad field. */
+function rawError(i: number, field: string, v: unknown): never {
+  const what = `traces[${i}].${field}`;
+  checkNonNegative("Snapshot", what, v);
+  throw new PyValueError(`Snapshot: ${what} ${pyRepr(v)} is out of range [0, 2**32)`);
+}
+
+function checkRawTraces(traces: ReadonlyArray<RawTrace>): { tables: Tables; rows: Rows } {
   const n = traces.length;
   const domain = new Uint32Array(n), size = new Float64Array(n), seq = new Int32Array(n), total = new Float64Array(n);
-  const it = new Interner();
-  // the engine hands the same frames array to the traces of one traceback: by identity first
-  const byArray = new Map<unknown, number>();
+  const t = new Tables();
+  // the engine hands the same frames array to the traces of one traceback: by identity
+  // first (given up when arrays do not repeat)
+  let byArray: Map<unknown, number> | null = new Map();
+  let hits = 0;
   const fn = "Snapshot";
   for (let i = 0; i < n; i++) {
-    const t: unknown = traces[i];
-    if (t === null || typeof t !== "object") throw new PyTypeError(`${fn}: traces[${i}] must be a trace {domain, size, frames, totalNframe}, not ${pyTypeName(t)}`);
-    const r = t as RawTrace;
-    const d = checkNonNegative(fn, `traces[${i}].domain`, r.domain);
-    if (d >= U32_LIMIT) throw new PyValueError(`${fn}: traces[${i}].domain ${d} is out of range [0, 2**32)`);
+    const x: unknown = traces[i];
+    if (x === null || typeof x !== "object") throw new PyTypeError(`${fn}: traces[${i}] must be a trace {domain, size, frames, totalNframe}, not ${pyTypeName(x)}`);
+    const r = x as RawTrace;
+    // (the checks build no message unless they fail: this loop may see millions of traces)
+    const d = r.domain, sz = r.size, tot = r.totalNframe;
+    if (!isNat(d) || d >= U32_LIMIT) rawError(i, "domain", d);
+    if (!isNat(sz)) rawError(i, "size", sz);
+    if (!isNat(tot)) rawError(i, "totalNframe", tot);
     domain[i] = d;
-    size[i] = checkNonNegative(fn, `traces[${i}].size`, r.size);
-    total[i] = checkNonNegative(fn, `traces[${i}].totalNframe`, r.totalNframe);
+    size[i] = sz;
+    total[i] = tot;
     const frames: unknown = r.frames;
-    let s = byArray.get(frames);
-    if (s === undefined) {
+    let s = byArray?.get(frames);
+    if (s !== undefined) {
+      hits++;
+    } else {
       if (!Array.isArray(frames)) throw new PyTypeError(`${fn}: traces[${i}].frames must be an array of [filename, lineno], not ${pyTypeName(frames)}`);
       if (frames.length === 0) {
         throw new PyValueError(`${fn}: traces[${i}].frames is empty: a trace has at least one frame (CPython's C layer gives ["<unknown>", 0])`);
       }
-      it.begin();
+      t.begin();
       for (let k = 0; k < frames.length; k++) {
         const f: unknown = frames[k];
         if (!Array.isArray(f) || f.length !== 2) throw new PyTypeError(`${fn}: traces[${i}].frames[${k}] must be a [filename, lineno] pair, not ${pyTypeName(f)}`);
-        const name = checkStr(fn, `traces[${i}].frames[${k}][0] (filename)`, f[0]);
-        const line = checkInt(fn, `traces[${i}].frames[${k}][1] (lineno)`, f[1]);
-        it.add(it.file(name), line);
+        const name: unknown = f[0], line: unknown = f[1];
+        if (typeof name !== "string") checkStr(fn, `traces[${i}].frames[${k}][0] (filename)`, name);
+        if (typeof line !== "number" || !Number.isSafeInteger(line)) checkInt(fn, `traces[${i}].frames[${k}][1] (lineno)`, line);
+        t.add(t.file(name as string), line as number);
       }
-      s = it.end();
-      byArray.set(frames, s);
+      s = t.end();
+      if (byArray !== null) {
+        byArray.set(frames, s);
+        if (byArray.size >= 65536 && hits < byArray.size) byArray = null;
+      }
     }
     seq[i] = s;
   }
-  return { interned: it.finish(), rows: { n, domain, size, seq, total } };
+  return { tables: t, rows: { n, domain, size, seq, total } };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1051,14 +1150,20 @@ function keyMode(fn: string, keyType: unknown, cumulative: unknown): KeyMode {
   return mode as KeyMode;
 }
 
-/** Groups of a snapshot: key ids (file, frame or sequence ids by mode) with their sums. */
+/** The ids a key can have: file ids (filename), frame ids (lineno), sequence ids (traceback). */
+function keySpace(mode: KeyMode, t: Tables): number {
+  return mode === KEY_FILENAME ? t.files.length : mode === KEY_LINENO ? t.frameCount : t.seqCount;
+}
+
+/** Groups of a snapshot: key ids with their sums. */
 interface Groups {
   readonly ids: Int32Array;
   readonly size: Float64Array;
   readonly count: Float64Array;
 }
 
-function groupBy(t: Interned, rows: Rows, mode: KeyMode, cumulative: boolean): Groups {
+/** Sums per sequence first (one pass over the traces), then per key. */
+function groupBy(t: Tables, rows: Rows, mode: KeyMode, cumulative: boolean): Groups {
   const nseq = t.seqCount;
   const ss = new Float64Array(nseq), sc = new Float64Array(nseq);
   const { seq, size } = rows;
@@ -1072,7 +1177,7 @@ function groupBy(t: Interned, rows: Rows, mode: KeyMode, cumulative: boolean): G
     ks = ss;
     kc = sc;
   } else {
-    const space = mode === KEY_LINENO ? t.frameFile.length : t.files.length;
+    const space = keySpace(mode, t);
     ks = new Float64Array(space);
     kc = new Float64Array(space);
     const { seqStart, seqFrames, frameFile } = t;
@@ -1102,63 +1207,99 @@ function groupBy(t: Interned, rows: Rows, mode: KeyMode, cumulative: boolean): G
   return { ids, size: gs, count: gc };
 }
 
-/** A group being sorted: its key in its snapshot's tables, ranks of filenames shared by all entries. */
-interface Entry {
-  readonly t: Interned;
-  readonly rank: Int32Array;
-  readonly id: number;
-  size: number;
-  count: number;
-  sizeDiff: number;
-  countDiff: number;
+const TWO_31 = 2 ** 31, TWO_32 = 2 ** 32, TWO_21 = 2 ** 21;
+
+/**
+ * CPython's order of the keys of groups i and j (ascending: their tracebacks compared
+ * oldest frame first, filenames by code point). The groups come from one table or two
+ * (side[i] picks tables[side[i]]); ranks order the filenames of all the tables together.
+ * Filename and lineno keys get one number each when they can (rank * 2**32 + line).
+ */
+function keyOrder(mode: KeyMode, ids: Int32Array, side: Uint8Array | null, tables: readonly Tables[], ranks: readonly Int32Array[]): (i: number, j: number) => number {
+  const m = ids.length;
+  if (mode !== KEY_TRACEBACK) {
+    const kn = new Float64Array(m);
+    let numeric = true;
+    for (let i = 0; i < m && numeric; i++) {
+      const w = side === null ? 0 : side[i];
+      const t = tables[w], id = ids[i];
+      if (mode === KEY_FILENAME) {
+        kn[i] = ranks[w][id];
+      } else {
+        const r = ranks[w][t.frameFile[id]], line = t.frameLine[id];
+        if (line < -TWO_31 || line >= TWO_31 || r >= TWO_21) numeric = false;
+        else kn[i] = r * TWO_32 + (line + TWO_31);
+      }
+    }
+    if (numeric) return (i, j) => kn[i] - kn[j];
+    return (i, j) => {
+      const wi = side === null ? 0 : side[i], wj = side === null ? 0 : side[j];
+      const ti = tables[wi], tj = tables[wj], a = ids[i], b = ids[j];
+      return cmpNum(ranks[wi][ti.frameFile[a]], ranks[wj][tj.frameFile[b]]) || cmpNum(ti.frameLine[a], tj.frameLine[b]);
+    };
+  }
+  return (i, j) => {
+    const wi = side === null ? 0 : side[i], wj = side === null ? 0 : side[j];
+    const ti = tables[wi], tj = tables[wj], ri = ranks[wi], rj = ranks[wj];
+    const ei = ti.seqStart[ids[i] + 1], ej = tj.seqStart[ids[j] + 1];
+    const li = ei - ti.seqStart[ids[i]], lj = ej - tj.seqStart[ids[j]];
+    const n = Math.min(li, lj);
+    for (let k = 1; k <= n; k++) { // oldest first: from the end of the stored (most recent first) frames
+      const fi = ti.seqFrames[ei - k], fj = tj.seqFrames[ej - k];
+      const c = cmpNum(ri[ti.frameFile[fi]], rj[tj.frameFile[fj]]) || cmpNum(ti.frameLine[fi], tj.frameLine[fj]);
+      if (c !== 0) return c;
+    }
+    return li - lj;
+  };
 }
 
-/** CPython's order of the groups' tracebacks (one frame for filename and lineno keys). */
-function compareKeys(mode: KeyMode, a: Entry, b: Entry): number {
-  if (mode === KEY_FILENAME) return cmpNum(a.rank[a.id], b.rank[b.id]);
-  if (mode === KEY_LINENO) {
-    return cmpNum(a.rank[a.t.frameFile[a.id]], b.rank[b.t.frameFile[b.id]]) || cmpNum(a.t.frameLine[a.id], b.t.frameLine[b.id]);
-  }
-  const ta = a.t, tb = b.t;
-  const ea = ta.seqStart[a.id + 1], eb = tb.seqStart[b.id + 1];
-  const la = ea - ta.seqStart[a.id], lb = eb - tb.seqStart[b.id];
-  const n = Math.min(la, lb);
-  for (let k = 1; k <= n; k++) { // oldest first: from the end of the stored (most recent first) frames
-    const fa = ta.seqFrames[ea - k], fb = tb.seqFrames[eb - k];
-    const c = cmpNum(a.rank[ta.frameFile[fa]], b.rank[tb.frameFile[fb]]) || cmpNum(ta.frameLine[fa], tb.frameLine[fb]);
-    if (c !== 0) return c;
-  }
-  return cmpNum(la, lb);
+/** A group key's Traceback, as CPython's _group_by builds it (no total_nframe). */
+function keyTraceback(mode: KeyMode, t: Tables, id: number): Traceback {
+  if (mode === KEY_TRACEBACK) return t.traceback(id, null);
+  if (mode === KEY_FILENAME) return makeTraceback([t.files[id]], [0], null);
+  return makeTraceback([t.files[t.frameFile[id]]], [t.frameLine[id]], null);
 }
 
-function keyTraceback(mode: KeyMode, e: Entry): Traceback {
-  const t = e.t;
-  if (mode === KEY_TRACEBACK) return t.traceback(e.id, null);
-  if (mode === KEY_FILENAME) return makeTraceback([t.files[e.id]], [0], null);
-  return makeTraceback([t.files[t.frameFile[e.id]]], [t.frameLine[e.id]], null);
-}
-
-/** The key of a group by value, to join the groups of two snapshots. */
-function keyValue(mode: KeyMode, t: Interned, id: number): string {
-  if (mode === KEY_FILENAME) return t.files[id];
-  if (mode === KEY_LINENO) return `${t.frameLine[id]}:${t.files[t.frameFile[id]]}`;
-  let key = "";
-  for (let j = t.seqStart[id]; j < t.seqStart[id + 1]; j++) {
-    const fr = t.seqFrames[j];
-    const name = t.files[t.frameFile[fr]];
-    key += `${t.frameLine[fr]}:${name.length}:${name}`;
+/** For each key id of `from`, the same key's id in `to` (-1: `to` has no such key). */
+function translateKeys(mode: KeyMode, from: Tables, ids: Int32Array, to: Tables): Int32Array {
+  const out = new Int32Array(ids.length);
+  const fileMap = Int32Array.from(from.files, (name) => to.fileId(name));
+  const frameMap = (fr: number): number => {
+    const f = fileMap[from.frameFile[fr]];
+    return f < 0 ? EMPTY : to.findFrame(f, from.frameLine[fr]);
+  };
+  let buf: Int32Array = new Int32Array(16);
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    if (mode === KEY_FILENAME) {
+      out[k] = fileMap[id];
+    } else if (mode === KEY_LINENO) {
+      out[k] = frameMap(id);
+    } else {
+      const a = from.seqStart[id], n = from.seqStart[id + 1] - a;
+      buf = growI32(buf, n);
+      let found = true;
+      for (let j = 0; j < n && found; j++) found = (buf[j] = frameMap(from.seqFrames[a + j])) >= 0;
+      out[k] = found ? to.findSeq(buf, n) : EMPTY;
+    }
   }
-  return key;
+  return out;
 }
 
 /** Ranks of the filenames of two tables in one order (their union's). */
-function unionRanks(a: Interned, b: Interned): [Int32Array, Int32Array] {
+function unionRanks(a: Tables, b: Tables): [Int32Array, Int32Array] {
   if (a === b) return [a.rank(), a.rank()];
   const names = [...new Set([...a.files, ...b.files])].sort(compareStrings);
   const at = new Map<string, number>();
   names.forEach((name, k) => at.set(name, k));
   return [Int32Array.from(a.files, (f) => at.get(f)!), Int32Array.from(b.files, (f) => at.get(f)!)];
 }
+
+const iota = (m: number) => {
+  const order = new Uint32Array(m);
+  for (let i = 0; i < m; i++) order[i] = i;
+  return order;
+};
 
 // ---------------------------------------------------------------------------------------
 // Snapshot
@@ -1178,7 +1319,7 @@ export interface SnapshotJSON {
 }
 
 interface Store {
-  readonly t: Interned;
+  readonly t: Tables;
   readonly rows: Rows;
 }
 
@@ -1248,8 +1389,8 @@ export class Snapshot {
         throw new PyTypeError(`Snapshot: traces must be an array of traces, not ${pyTypeName(traces)}`);
       }
       const list = Array.isArray(traces) ? traces : Array.from(traces as Iterable<RawTrace>);
-      const { interned, rows } = checkRawTraces(list);
-      store = { t: interned, rows };
+      const { tables, rows } = checkRawTraces(list);
+      store = { t: tables, rows };
     }
     stores.set(this, store);
   }
@@ -1268,12 +1409,15 @@ export class Snapshot {
   statistics(keyType: "filename" | "lineno" | "traceback", cumulative = false): Statistic[] {
     const mode = keyMode("Snapshot.statistics", keyType, cumulative);
     const { t, rows } = storeOf(this);
-    const g = groupBy(t, rows, mode, cumulative);
-    const rank = t.rank();
-    const entries: Entry[] = new Array(g.ids.length);
-    for (let k = 0; k < g.ids.length; k++) entries[k] = { t, rank, id: g.ids[k], size: g.size[k], count: g.count[k], sizeDiff: 0, countDiff: 0 };
-    entries.sort((a, b) => (a.size !== b.size ? cmpNum(b.size, a.size) : a.count !== b.count ? cmpNum(b.count, a.count) : compareKeys(mode, b, a)));
-    return entries.map((e) => new Statistic(keyTraceback(mode, e), e.size, e.count));
+    const { ids, size, count } = groupBy(t, rows, mode, cumulative);
+    const key = keyOrder(mode, ids, null, [t], [t.rank()]);
+    const order = iota(ids.length).sort((i, j) => size[j] - size[i] || count[j] - count[i] || key(j, i));
+    const out = new Array<Statistic>(order.length);
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k];
+      out[k] = new Statistic(keyTraceback(mode, t, ids[i]), size[i], count[i]);
+    }
+    return out;
   }
 
   /**
@@ -1287,35 +1431,45 @@ export class Snapshot {
     const now = storeOf(this), old = storeOf(oldSnapshot);
     const gNew = groupBy(now.t, now.rows, mode, cumulative);
     const gOld = groupBy(old.t, old.rows, mode, cumulative);
-    const [rankNew, rankOld] = unionRanks(now.t, old.t);
-    const entries: Entry[] = [];
-    const byKey = new Map<string | number, Entry>();
-    const sameTables = now.t === old.t;
-    for (let k = 0; k < gNew.ids.length; k++) {
-      const e: Entry = { t: now.t, rank: rankNew, id: gNew.ids[k], size: gNew.size[k], count: gNew.count[k], sizeDiff: gNew.size[k], countDiff: gNew.count[k] };
-      entries.push(e);
-      byKey.set(sameTables ? e.id : keyValue(mode, now.t, e.id), e);
-    }
-    for (let k = 0; k < gOld.ids.length; k++) {
-      const id = gOld.ids[k];
-      const e = byKey.get(sameTables ? id : keyValue(mode, old.t, id));
-      if (e !== undefined) {
-        e.sizeDiff = e.size - gOld.size[k];
-        e.countDiff = e.count - gOld.count[k];
+    // join: each old group's key in the new snapshot's tables
+    const position = new Int32Array(keySpace(mode, now.t)).fill(EMPTY);
+    gNew.ids.forEach((id, k) => { position[id] = k; });
+    const inNew = now.t === old.t ? gOld.ids : translateKeys(mode, old.t, gOld.ids, now.t);
+    const nNew = gNew.ids.length;
+    let m = nNew;
+    for (let k = 0; k < inNew.length; k++) if (inNew[k] < 0 || position[inNew[k]] < 0) m++;
+    const ids = new Int32Array(m), side = new Uint8Array(m);
+    const size = new Float64Array(m), sizeDiff = new Float64Array(m), count = new Float64Array(m), countDiff = new Float64Array(m);
+    ids.set(gNew.ids);
+    size.set(gNew.size);
+    sizeDiff.set(gNew.size);
+    count.set(gNew.count);
+    countDiff.set(gNew.count);
+    let q = nNew;
+    for (let k = 0; k < inNew.length; k++) {
+      const p = inNew[k] < 0 ? EMPTY : position[inNew[k]];
+      if (p >= 0) {
+        sizeDiff[p] -= gOld.size[k];
+        countDiff[p] -= gOld.count[k];
       } else {
-        entries.push({ t: old.t, rank: rankOld, id, size: 0, count: 0, sizeDiff: -gOld.size[k], countDiff: -gOld.count[k] });
+        ids[q] = gOld.ids[k];
+        side[q] = 1;
+        sizeDiff[q] = -gOld.size[k];
+        countDiff[q] = -gOld.count[k];
+        q++;
       }
     }
-    entries.sort((a, b) => {
-      const da = Math.abs(a.sizeDiff), db = Math.abs(b.sizeDiff);
-      if (da !== db) return cmpNum(db, da);
-      if (a.size !== b.size) return cmpNum(b.size, a.size);
-      const ca = Math.abs(a.countDiff), cb = Math.abs(b.countDiff);
-      if (ca !== cb) return cmpNum(cb, ca);
-      if (a.count !== b.count) return cmpNum(b.count, a.count);
-      return compareKeys(mode, b, a);
-    });
-    return entries.map((e) => new StatisticDiff(keyTraceback(mode, e), e.size, e.sizeDiff, e.count, e.countDiff));
+    const tables = [now.t, old.t];
+    const key = keyOrder(mode, ids, side, tables, unionRanks(now.t, old.t));
+    const order = iota(m).sort((i, j) =>
+      Math.abs(sizeDiff[j]) - Math.abs(sizeDiff[i]) || size[j] - size[i] ||
+      Math.abs(countDiff[j]) - Math.abs(countDiff[i]) || count[j] - count[i] || key(j, i));
+    const out = new Array<StatisticDiff>(m);
+    for (let k = 0; k < m; k++) {
+      const i = order[k];
+      out[k] = new StatisticDiff(keyTraceback(mode, tables[side[i]], ids[i]), size[i], sizeDiff[i], count[i], countDiff[i]);
+    }
+    return out;
   }
 
   /**
@@ -1446,7 +1600,6 @@ export class Snapshot {
     const d = doc as Record<string, unknown>;
     if (d.format !== FORMAT) throw bad(`format must be "${FORMAT}", not ${pyRepr(d.format)}`);
     if (d.version !== VERSION) throw bad(`unsupported version ${pyRepr(d.version)} (this pyheap reads version ${VERSION})`);
-    const isNat = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
     if (!isNat(d.tracebackLimit)) throw bad(`tracebackLimit must be a non-negative integer, not ${pyRepr(d.tracebackLimit)}`);
     const { filenames, tracebacks, traces } = d;
     if (!Array.isArray(filenames)) throw bad("filenames must be an array");
@@ -1454,7 +1607,7 @@ export class Snapshot {
     if (!Array.isArray(tracebacks)) throw bad("tracebacks must be an array");
     if (!Array.isArray(traces)) throw bad("traces must be an array");
     if (traces.length % 3 !== 0) throw bad(`traces must hold [domain, size, traceback] triples (its length ${traces.length} is not a multiple of 3)`);
-    const it = new Interner();
+    const it = new Tables();
     const fileIds = (filenames as string[]).map((f) => it.file(f));
     const tbSeq = new Int32Array(tracebacks.length), tbTotal = new Float64Array(tracebacks.length);
     for (let k = 0; k < tracebacks.length; k++) {
@@ -1485,7 +1638,7 @@ export class Snapshot {
       rows.seq[i] = tbSeq[tb];
       rows.total[i] = tbTotal[tb];
     }
-    return fromStore({ t: it.finish(), rows }, d.tracebackLimit);
+    return fromStore({ t: it, rows }, d.tracebackLimit);
   }
 
   /** Writes toJSON's document to a file (Node only). */

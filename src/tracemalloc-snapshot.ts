@@ -7,11 +7,21 @@
  * Written from CPython's observable behaviour; checked against python3 3.11 by
  * tests/unit/tracemalloc-snapshot.test.ts (its golden file comes from CPython itself).
  *
- * Storage: a Snapshot interns filenames, frames and frame sequences once, and keeps its
- * traces as typed arrays (domain, size, sequence, total_nframe); Trace, Traceback and Frame
- * objects are made on demand, as CPython's _Traces makes its Trace objects. Grouping sums
- * per sequence first, then per key, so statistics over a million traces cost two passes over
- * typed arrays plus the sort of the groups.
+ * Storage: a Snapshot interns filenames, frames and frame sequences once (hash tables over
+ * typed arrays; a frames array the engine hands over for many traces is recognised by
+ * identity) and keeps its traces as typed arrays (domain, size, sequence, total_nframe);
+ * Trace, Traceback and Frame objects are made on demand, as CPython's _Traces makes its
+ * Trace objects. Grouping sums per sequence first, then per key, so statistics over a
+ * million traces cost two passes over typed arrays plus the sort of the groups.
+ *
+ * Details of CPython's that are kept: str(traceback) is its OLDEST frame (CPython 3.11's
+ * str(tb[0])), so is str() of a 'traceback' Statistic; cumulative statistics count a frame
+ * that occurs twice in a traceback twice; 'traceback' groups ignore total_nframe; sizes are
+ * printed with printf's rounding (half to even on the exact value: 10.25 KiB is "10.2 KiB");
+ * filenames sort by code point; Traceback.format(limit) with limit <= 0 slices tb[:limit] as
+ * CPython's code does (0 prints nothing, -k drops the k most recent frames; CPython's
+ * documentation says "the abs(limit) oldest frames", its code does not); a filename with a
+ * NUL byte makes format() throw PyValueError "embedded null byte" in Node, as os.stat does.
  *
  * Where pyheap differs from CPython (on purpose or by necessity):
  *  - Input is checked: a trace needs a domain in [0, 2**32), a non-negative integer size, an

@@ -305,6 +305,10 @@ export interface EngineFunctions {
   weakref_list(o: number): number;
   /** assembly/object/abi/obj_traceback(o: usize): usize */
   obj_traceback(o: number): number;
+  /** assembly/object/abi/type_live_count(t: u32): u32 */
+  type_live_count(t: number): number;
+  /** assembly/object/abi/type_live_bytes(t: u32): u32 */
+  type_live_bytes(t: number): number;
 }
 
 /** The host functions the engine imports (env.*, besides memory and abort). */

@@ -21,6 +21,7 @@ import { Sys } from "./sys.js";
 import { WeakrefModule } from "./weakref.js";
 import { Filenames, Frames } from "./frames.js";
 import { Tracemalloc } from "./tracemalloc.js";
+import { Leaks } from "./leaks.js";
 
 /** Where the engine's wasm comes from. */
 export type WasmSource = BufferSource | WebAssembly.Module;
@@ -99,6 +100,8 @@ export class Heap {
   readonly frames: Frames;
   /** CPython's tracemalloc module for this heap. */
   readonly tracemalloc: Tracemalloc;
+  /** Finding leaks: the live census per type, growth, (soon) retainer paths. */
+  readonly leaks: Leaks;
   #engine: Engine | undefined;
   /** @internal */
   readonly objects: Objects;
@@ -117,6 +120,7 @@ export class Heap {
     const files = new Filenames();
     this.frames = new Frames(() => this.engine, files);
     this.tracemalloc = new Tracemalloc(() => this.engine, files);
+    this.leaks = new Leaks(this.objects);
   }
 
   /** @internal Writes a line where the heap's diagnostics go (the stderr option). */

@@ -15,6 +15,7 @@ export {
 } from "./errors.js";
 export type { MallocStats, SizeClassStats, ArenaPicture } from "./stats.js";
 export { Frames } from "./frames.js";
+export { Leaks, type TypeStat, type Growth } from "./leaks.js";
 export { Tracemalloc, type TracemallocStartOptions } from "./tracemalloc.js";
 export {
   Snapshot, Statistic, StatisticDiff, Traceback, Trace, Frame, Filter, DomainFilter, type RawTrace,

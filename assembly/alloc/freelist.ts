@@ -18,6 +18,7 @@
 // Invariant: count is the length of the chain from head, at most the caller's max.
 
 import { objFree } from "./obmalloc";
+import { liveBorn, liveDied } from "./livecount";
 
 @unmanaged export class FreeList {
   head: usize;
@@ -26,19 +27,21 @@ import { objFree } from "./obmalloc";
 
 /** The most recently kept object (its first word overwritten by the caller), or 0. */
 // @ts-ignore: decorator
-@inline export function freeListPop(fl: FreeList): usize {
+@inline export function freeListPop(fl: FreeList, before: usize): usize {
   const o = fl.head;
   if (o) {
     fl.head = load<u32>(o);
     fl.count--;
+    liveBorn(o, o - before);
   }
   return o;
 }
 
 /** Keeps o for reuse: true, or false when the list holds max already (free o then). */
 // @ts-ignore: decorator
-@inline export function freeListPush(fl: FreeList, o: usize, max: i32): bool {
+@inline export function freeListPush(fl: FreeList, o: usize, max: i32, before: usize): bool {
   if (PYHEAP_DEBUG || fl.count >= max) return false;
+  liveDied(o, o - before);
   store<u32>(o, <u32>fl.head);
   fl.head = o;
   fl.count++;

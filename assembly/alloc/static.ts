@@ -15,7 +15,7 @@
 
 import { pageAlloc, PURPOSE_TABLE } from "./pages";
 
-const STATIC_BYTES: usize = 64 * 1024;
+const STATIC_BYTES: usize = 128 * 1024;
 let staticTop: usize = 0;
 let staticEnd: usize = 0;
 

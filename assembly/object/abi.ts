@@ -10,6 +10,7 @@ import {
 import { lastError, lastErrorType, clearError } from "./errors";
 import { isTracked, gcCount0, GC_HEAD } from "../gc/heads";
 import { tmBlockTraceback } from "../alloc/tracemalloc";
+import { liveCount, liveBytes } from "../alloc/livecount";
 import { TRUE_OBJ, FALSE_OBJ, intFromI32, intFromI64, intFromF64, intFromDigits, floatNew, floatNumFree, floatClearFreeList } from "./numbers";
 import { strAlloc, strIntern, strImmortalize, internCount, EMPTY_STR, EMPTY_BYTES } from "./strings";
 import {
@@ -420,3 +421,9 @@ export function obj_traceback(o: usize): usize {
   live(o);
   return tmBlockTraceback(isGC(o) ? o - GC_HEAD : o);
 }
+
+// ---- the live census (alloc/livecount.ts): heap.leaks, heap.monitor ----------------------
+/** Live objects of type t (a TYPE_* or class id), every object with a block counted. */
+export function type_live_count(t: u32): u32 { return t < ntypes ? liveCount(t) : 0; }
+/** The bytes of their own blocks (usable sizes, GC heads included). */
+export function type_live_bytes(t: u32): u32 { return t < ntypes ? liveBytes(t) : 0; }

@@ -30,6 +30,7 @@
 
 import { objMalloc, objFree } from "../alloc/obmalloc";
 import { staticAlloc } from "../alloc/static";
+import { liveInit, liveBorn, liveDied } from "../alloc/livecount";
 import { debugReserve, debugRegister, debugUnregister } from "./debug";
 import { ERR_MEMORY, fail } from "./errors";
 
@@ -80,7 +81,7 @@ export const TF_LEGACY_DEL: u32 = 16; // class with a legacy tp_del hook
 export const TF_WEAKREF: u32 = 32;    // instances accept weak references
 export const TF_INSTANCE: u32 = 64;   // a host-defined class
 
-/** Classes a heap can define, built-in types included (48 KiB of tables). */
+/** Classes a heap can define, built-in types included (80 KiB of tables with the live counts). */
 export const MAX_TYPES: u32 = 4096;
 let typeFlags: usize = 0;   // u32[MAX_TYPES]
 let typeSlots: usize = 0;   // u32[MAX_TYPES]
@@ -91,6 +92,7 @@ export function typesInit(): bool {
   typeFlags = staticAlloc(MAX_TYPES * 4);
   typeSlots = staticAlloc(MAX_TYPES * 4);
   typeKeys = staticAlloc(MAX_TYPES * 4);
+  liveInit(staticAlloc(MAX_TYPES * 4), staticAlloc(MAX_TYPES * 4));
   const H = TF_HASHABLE;
   setType(TYPE_NONE, H);
   setType(TYPE_BOOL, H);
@@ -142,6 +144,7 @@ export function defineType(flags: u32, nslots: u32, keys: usize): u32 {
   if (!p) return fail(ERR_MEMORY);
   store<u32>(p, 1);
   store<u32>(p, type, 4);
+  liveBorn(p, p);
   if (PYHEAP_DEBUG) debugRegister(p);
   return p;
 }
@@ -149,6 +152,7 @@ export function defineType(flags: u32, nslots: u32, keys: usize): u32 {
 // @ts-ignore: decorator
 @inline export function freeObject(o: usize): void {
   if (PYHEAP_DEBUG) debugUnregister(o);
+  liveDied(o, o);
   objFree(o);
 }
 

@@ -1,0 +1,97 @@
+// heap.leaks: the engine's live census per type (alloc/livecount.ts) and objgraph's show_growth.
+import { describe, expect, it } from "vitest";
+import { Leaks, PyTypeError } from "../../src/node.js";
+import { newHeap, testEngine } from "../helpers.js";
+
+const countOf = (rows: { type: string; count: number }[], type: string) => rows.find((r) => r.type === type)?.count ?? 0;
+const bytesOf = (rows: { type: string; bytes: number }[], type: string) => rows.find((r) => r.type === type)?.bytes ?? 0;
+
+describe("heap.leaks.typeStats", () => {
+  it("counts every live object with a block, per type; the bytes are their own blocks", async () => {
+    const h = await newHeap();
+    h.sys.clearFreelists();
+    const base = h.leaks.typeStats();
+    const Node = h.defineClass("Node", { slots: ["next"] });
+    const floats = Array.from({ length: 50 }, (_, i) => h.float(i + 0.5));
+    const lists = Array.from({ length: 20 }, () => h.list([1, 2]));
+    const nodes = Array.from({ length: 7 }, () => Node.new());
+    const s = h.str("a string of some length");
+    const rows = h.leaks.typeStats();
+    expect(countOf(rows, "float") - countOf(base, "float")).toBe(50);
+    expect(bytesOf(rows, "float") - bytesOf(base, "float")).toBe(50 * 16);
+    expect(countOf(rows, "list") - countOf(base, "list")).toBe(20);
+    expect(countOf(rows, "Node")).toBe(7);
+    expect(bytesOf(rows, "Node")).toBe(7 * h.sys.getsizeof(nodes[0]));
+    expect(countOf(rows, "str") - countOf(base, "str")).toBe(1);
+    expect(rows.map((r) => r.count)).toEqual([...rows.map((r) => r.count)].sort((a, b) => b - a));
+    for (const r of [...floats, ...lists, ...nodes, s]) r.release();
+    h.sys.clearFreelists();
+    const after = h.leaks.typeStats();
+    for (const t of ["float", "list", "str"]) expect(countOf(after, t), t).toBe(countOf(base, t));
+    expect(countOf(after, "Node")).toBe(0);
+    h.close();
+  });
+
+  it("a free list's objects are not live; leaving it they are again", async () => {
+    const h = await newHeap();
+    h.sys.clearFreelists();
+    const n0 = countOf(h.leaks.typeStats(), "float");
+    const f = h.float(1.25);
+    f.release(); // onto the free list (release engine) or freed (debug engine)
+    expect(countOf(h.leaks.typeStats(), "float")).toBe(n0);
+    const g = h.float(2.5);
+    expect(countOf(h.leaks.typeStats(), "float")).toBe(n0 + 1);
+    g.release();
+    expect(testEngine === "debug" || h.sys.freelists().float === 1).toBe(true);
+    h.close();
+  });
+
+  it("a collected cycle and a million-long cascade leave the counts where they were", async () => {
+    const h = await newHeap();
+    h.gc.disable();
+    h.gc.collect();
+    h.sys.clearFreelists();
+    const base = h.leaks.typeStats();
+    const x = h.raw;
+    let head = x.list(0);
+    const root = head;
+    for (let i = 0; i < 100_000; i++) {
+      const next = x.list(0);
+      x.append(head, next);
+      x.decref(next);
+      head = next;
+    }
+    x.append(head, root); // a ring: only the collector frees it
+    expect(countOf(h.leaks.typeStats(), "list") - countOf(base, "list")).toBe(100_001);
+    x.decref(root);
+    expect(h.gc.collect()).toBe(100_001);
+    h.sys.clearFreelists();
+    expect(h.leaks.typeStats()).toEqual(base);
+    h.close();
+  });
+});
+
+describe("heap.leaks.showGrowth", () => {
+  it("objgraph's show_growth: the types past their peak, largest growth first; no collection forced", async () => {
+    const h = await newHeap();
+    expect(h.leaks.showGrowth()).toEqual([]); // a fresh heap: only immortal objects
+    const early = [h.list([]), h.str("x1")];
+    expect(h.leaks.showGrowth(100)).toEqual([{ type: "list", count: 1, delta: 1 }, { type: "str", count: 1, delta: 1 }]);
+    expect(h.leaks.showGrowth()).toEqual([]); // nothing grew
+    const C = h.defineClass("Cache");
+    const collections = h.gc.getStats().map((s) => s.collections);
+    const keep = Array.from({ length: 30 }, () => C.new());
+    const more = Array.from({ length: 10 }, () => h.list([]));
+    const grown = h.leaks.showGrowth();
+    expect(grown[0]).toEqual({ type: "Cache", count: 30, delta: 30 });
+    expect(grown.find((g) => g.type === "list")!.delta).toBe(10);
+    expect(h.gc.getStats().map((s) => s.collections)).toEqual(collections);
+    for (const r of more) r.release();
+    expect(h.leaks.showGrowth()).toEqual([]); // below the peak is not growth
+    const lines = Leaks.formatGrowth([{ type: "Cache", count: 30, delta: 30 }, { type: "list", count: 1234, delta: 7 }]);
+    expect(lines).toEqual(["Cache   30 +30", "list  1234  +7"]);
+    expect(() => h.leaks.showGrowth(-1)).toThrow(PyTypeError);
+    for (const r of [...keep, ...early]) r.release();
+    h.close();
+  });
+});

@@ -13,33 +13,39 @@
 //
 // An object is born when it gets its block or leaves a free list, and dies when its block
 // is freed or it joins a free list (a kept object is dead; reuse is not an allocation). The
-// type id is the word at +4 of the object. Immortal objects (static) are never counted.
+// callers give the type id (the object's word at +4 without its flag bits). Immortal
+// objects (static) are never counted.
 //
 // Invariant: counts[t] is the number of live objects of type t with a block; bytes[t] the
 // sum of their blocks' usable sizes.
 
 import { objUsableSize } from "./obmalloc";
 
+/** The tables' length (object/header.ts's MAX_TYPES, checked at liveInit). */
+const LIVE_TYPES: usize = 4096;
 let counts: usize = 0;
 let bytes: usize = 0;
 
-export function liveInit(countTable: usize, byteTable: usize): void {
+export function liveInit(countTable: usize, byteTable: usize, types: u32): void {
+  assert(<usize>types == LIVE_TYPES, "livecount: MAX_TYPES changed");
   counts = countTable;
   bytes = byteTable;
 }
 
-/** Object o (its block starts at `block`) is born. */
+/** An object of type id `type` (its block starts at `block`) is born. */
 // @ts-ignore: decorator
-@inline export function liveBorn(o: usize, block: usize): void {
-  const t = <usize>load<u32>(o, 4) << 2;
+@inline export function liveBorn(type: u32, block: usize): void {
+  const t = <usize>type << 2;
+  if (PYHEAP_DEBUG) assert(counts && t < LIVE_TYPES * 4, "liveBorn: a type id out of range (or the census not set up)");
   store<u32>(counts + t, load<u32>(counts + t) + 1);
   store<u32>(bytes + t, load<u32>(bytes + t) + <u32>objUsableSize(block));
 }
 
-/** Object o (its block starts at `block`) dies. */
+/** An object of type id `type` (its block starts at `block`) dies. */
 // @ts-ignore: decorator
-@inline export function liveDied(o: usize, block: usize): void {
-  const t = <usize>load<u32>(o, 4) << 2;
+@inline export function liveDied(type: u32, block: usize): void {
+  const t = <usize>type << 2;
+  if (PYHEAP_DEBUG) assert(counts && t < LIVE_TYPES * 4 && load<u32>(counts + t) > 0, "liveDied: no live object of this type");
   store<u32>(counts + t, load<u32>(counts + t) - 1);
   store<u32>(bytes + t, load<u32>(bytes + t) - <u32>objUsableSize(block));
 }

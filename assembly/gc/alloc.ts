@@ -27,6 +27,7 @@
 
 import { objMalloc, objFree } from "../alloc/obmalloc";
 import { liveBorn, liveDied } from "../alloc/livecount";
+import { TYPE_MASK } from "../object/header";
 import { debugReserve, debugRegister, debugUnregister } from "../object/debug";
 import { ERR_MEMORY, fail } from "../object/errors";
 import { GC_HEAD, gcCount0, gcTrigger, setGcCount0 } from "./heads";
@@ -43,7 +44,7 @@ export function setCollector(f: () => void): void { collector = f; }
   const o = p + GC_HEAD;
   store<u32>(o, 1);
   store<u32>(o, type, 4);
-  liveBorn(o, p);
+  liveBorn(type, p);
   if (PYHEAP_DEBUG) debugRegister(o);
   return o;
 }
@@ -75,7 +76,7 @@ export function setCollector(f: () => void): void { collector = f; }
 // @ts-ignore: decorator
 @inline export function gcFreeUnlinked(o: usize): void {
   if (PYHEAP_DEBUG) debugUnregister(o);
-  liveDied(o, o - GC_HEAD);
+  liveDied(load<u32>(o, 4) & TYPE_MASK, o - GC_HEAD);
   objFree(o - GC_HEAD);
 }
 
@@ -105,6 +106,6 @@ export function newGCObjectInCollector(type: u32, size: usize): usize {
   // Reuse from a free list and return to one change no count (CPython 3.11).
   if (gcCount0 > 0) setGcCount0(gcCount0 - 1);
   if (PYHEAP_DEBUG) debugUnregister(o);
-  liveDied(o, o - GC_HEAD);
+  liveDied(load<u32>(o, 4) & TYPE_MASK, o - GC_HEAD);
   objFree(o - GC_HEAD);
 }

@@ -109,7 +109,7 @@ export function dictNew(): usize {
 /** A dict from the free list (refcount 1, untracked, not counted: reuse counts nothing), or 0. */
 // @ts-ignore: decorator
 @inline function dictPop(): usize {
-  const d = freeListPop(changetype<FreeList>(dictFree), GC_HEAD);
+  const d = freeListPop(changetype<FreeList>(dictFree), TYPE_DICT, GC_HEAD);
   if (d) {
     store<u32>(d, 1);
     store<u64>(d - GC_HEAD, 0);
@@ -344,7 +344,7 @@ export function dictEntryValue(d: usize, i: i32): usize { return entryValue(entr
 export function dictFinish(d: usize): void {
   const k = dictKeys(d);
   if (k) objFree(k);
-  if (!freeListPush(changetype<FreeList>(dictFree), d, DICT_MAXFREELIST, GC_HEAD)) freeGCObject(d);
+  if (!freeListPush(changetype<FreeList>(dictFree), d, DICT_MAXFREELIST, TYPE_DICT, GC_HEAD)) freeGCObject(d);
 }
 
 export function dictClearFreeList(): void { freeListClear(changetype<FreeList>(dictFree), GC_HEAD); }

@@ -154,7 +154,7 @@ const floatFree = memory.data(offsetof<FreeList>(), 8);
 export function floatNumFree(): i32 { return changetype<FreeList>(floatFree).count; }
 
 export function floatNew(x: f64): usize {
-  let o = freeListPop(changetype<FreeList>(floatFree), 0);
+  let o = freeListPop(changetype<FreeList>(floatFree), TYPE_FLOAT, 0);
   if (o) {
     store<u32>(o, 1);
   } else {
@@ -166,7 +166,7 @@ export function floatNew(x: f64): usize {
 }
 
 export function floatDealloc(o: usize): void {
-  if (!freeListPush(changetype<FreeList>(floatFree), o, FLOAT_MAXFREE, 0)) freeObject(o);
+  if (!freeListPush(changetype<FreeList>(floatFree), o, FLOAT_MAXFREE, TYPE_FLOAT, 0)) freeObject(o);
 }
 
 export function floatClearFreeList(): void { freeListClear(changetype<FreeList>(floatFree), 0); }

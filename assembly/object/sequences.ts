@@ -72,7 +72,7 @@ export function tuplesInit(): bool {
 /** A tuple of n (1..19) items from its free list (refcount 1, untracked), or 0. */
 // @ts-ignore: decorator
 @inline function tuplePop(n: i32): usize {
-  const o = freeListPop(tupleFreeList(n), GC_HEAD);
+  const o = freeListPop(tupleFreeList(n), TYPE_TUPLE, GC_HEAD);
   if (o) {
     store<u32>(o, 1);
     store<u64>(o - GC_HEAD, 0);
@@ -122,7 +122,7 @@ export function tupleFrom(p: usize, n: i32): usize {
 /** Puts a tuple's memory on its free list or frees it (items already dropped). */
 export function tupleFinish(o: usize): void {
   const n = seqSize(o);
-  if (n < TUPLE_MAXSAVESIZE && freeListPush(tupleFreeList(n), o, TUPLE_MAXFREELIST, GC_HEAD)) return;
+  if (n < TUPLE_MAXSAVESIZE && freeListPush(tupleFreeList(n), o, TUPLE_MAXFREELIST, TYPE_TUPLE, GC_HEAD)) return;
   freeGCObject(o);
 }
 
@@ -211,7 +211,7 @@ export function listNew(capacity: i32): usize {
 /** A list from the free list (refcount 1, untracked, not counted), or 0. */
 // @ts-ignore: decorator
 @inline function listFreePop(): usize {
-  const o = freeListPop(changetype<FreeList>(listFree), GC_HEAD);
+  const o = freeListPop(changetype<FreeList>(listFree), TYPE_LIST, GC_HEAD);
   if (o) {
     store<u32>(o, 1);
     store<u64>(o - GC_HEAD, 0);
@@ -394,7 +394,7 @@ export function listClear(o: usize): void {
 export function listFinish(o: usize): void {
   const items = listItems(o);
   if (items) objFree(items);
-  if (!freeListPush(changetype<FreeList>(listFree), o, LIST_MAXFREELIST, GC_HEAD)) freeGCObject(o);
+  if (!freeListPush(changetype<FreeList>(listFree), o, LIST_MAXFREELIST, TYPE_LIST, GC_HEAD)) freeGCObject(o);
 }
 
 export function listClearFreeList(): void { freeListClear(changetype<FreeList>(listFree), GC_HEAD); }

@@ -127,6 +127,20 @@ export interface EngineFunctions {
   debug_census_next_slot(): number;
   /** assembly/gc/abi/debug_census_done() */
   debug_census_done(): void;
+  /** assembly/gc/abi/retainers_walk(target: usize, wantPath: bool): i32 */
+  retainers_walk(target: number, wantPath: number | boolean): number;
+  /** assembly/gc/abi/retainers_parent(o: usize): usize */
+  retainers_parent(o: number): number;
+  /** assembly/gc/abi/retainers_in_refs(o: usize): u32 */
+  retainers_in_refs(o: number): number;
+  /** assembly/gc/abi/retainers_referrer_count(): u32 */
+  retainers_referrer_count(): number;
+  /** assembly/gc/abi/retainers_referrer(i: u32): usize */
+  retainers_referrer(i: number): number;
+  /** assembly/gc/abi/retainers_referrer_refs(i: u32): u32 */
+  retainers_referrer_refs(i: number): number;
+  /** assembly/gc/abi/retainers_end() */
+  retainers_end(): void;
   /** assembly/object/abi/debug_live_count(): u32 */
   debug_live_count(): number;
   /** assembly/object/abi/debug_is_live(o: usize): bool */
@@ -429,6 +443,6 @@ export const ENGINE_CONSTANTS = {
   STAT_COLLECTED: 1, // i32
   STAT_UNCOLLECTABLE: 2, // i32
   SCRATCH_WORDS: 1024, // i32
-  SCRATCH: 4824, // usize
+  SCRATCH: 4840, // usize
 } as const;
 export type EngineConstantName = keyof typeof ENGINE_CONSTANTS;

@@ -4,9 +4,10 @@
  * nothing here walks the heap or forces a collection (objgraph's show_growth does, and
  * hides the cycle being hunted).
  */
-import { FIRST_CLASS, TYPE_NAMES } from "./constants.js";
+import { FIRST_CLASS, T, TYPE_NAMES } from "./constants.js";
 import type { Objects } from "./objects.js";
-import { PyTypeError, PyValueError } from "./errors.js";
+import { PyMemoryError, PyTypeError, PyValueError } from "./errors.js";
+import { Ref } from "./handles.js";
 
 export interface TypeStat {
   /** The type's name (the class name for instances; classes of one name are one row). */
@@ -22,6 +23,53 @@ export interface Growth {
   count: number;
   /** How far the count passed its previous peak. */
   delta: number;
+}
+
+/** One step of a retainer path: an object, and the edge from it to the next one. */
+export interface RetainerStep {
+  /** The object's type name. */
+  type: string;
+  /** Its id (a handle: heap.raw.handle(id) while it lives). */
+  id: number;
+  /** The reference to the next object in Python notation: [3], ['k'], .b, <key>; "" for the target. */
+  edge: string;
+}
+
+/** The shortest chain of references from a root (held from outside the graph) to an object. */
+export class RetainerPath {
+  /** Root first, the object last. */
+  readonly steps: readonly RetainerStep[];
+  /** @internal */
+  constructor(steps: RetainerStep[]) {
+    this.steps = steps;
+  }
+  get length(): number {
+    return this.steps.length;
+  }
+  /** e.g. "dict['cache'] -> list[3] -> Node.b -> Node" */
+  toString(): string {
+    return this.steps.map((s) => `${s.type}${s.edge}`).join(" -> ");
+  }
+}
+
+export interface Referrer {
+  /** A new handle to the referrer (released by WhyAlive.release()). */
+  referrer: Ref;
+  /** Each reference it holds, in Python notation. */
+  edges: string[];
+  count: number;
+}
+
+export interface WhyAlive {
+  /** sys.getrefcount(obj): the referrers' counts plus external. */
+  refcount: number;
+  referrers: Referrer[];
+  /** References held from outside the object graph (host handles, heap.raw owners), the question's own handle included. */
+  external: number;
+  /** The shortest chain from a root, or null when no root reaches it (garbage awaiting collection). */
+  path: RetainerPath | null;
+  /** Releases the referrer handles. */
+  release(): void;
 }
 
 export class Leaks {
@@ -69,6 +117,117 @@ export class Leaks {
     }
     out.sort((a, b) => b.delta - a.delta || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
     return out.slice(0, limit);
+  }
+
+  #target(fn: string, obj: unknown): number {
+    if (!(obj instanceof Ref)) throw new PyTypeError(`${fn}: obj must be a handle (Ref)`);
+    return obj.id; // (throws for a released handle)
+  }
+
+  /**
+   * The shortest chain of references from a root to obj, where a root is an object held
+   * from outside the heap's object graph (a host handle, or a reference held through
+   * heap.raw); the handle passed in does not count as a root. null when no root reaches obj
+   * (it is garbage awaiting collection). A breadth-first search in the engine, no recursion.
+   */
+  retainerPath(obj: Ref): RetainerPath | null {
+    const id = this.#target("retainerPath", obj);
+    const x = this.#o.engine.exports;
+    try {
+      const r = x.retainers_walk(id, 1);
+      if (r === 0) throw new PyMemoryError("retainerPath: no memory for the walk");
+      return r === 2 ? null : this.#path(id);
+    } finally {
+      x.retainers_end();
+    }
+  }
+
+  /**
+   * Why obj is alive: every strong referrer with the references it holds, the references
+   * held from outside the graph, adding up to sys.getrefcount(obj), and the retainer path.
+   */
+  whyAlive(obj: Ref): WhyAlive {
+    const id = this.#target("whyAlive", obj);
+    const x = this.#o.engine.exports;
+    const o = this.#o;
+    const referrers: Referrer[] = [];
+    let path: RetainerPath | null;
+    let inRefs: number;
+    try {
+      const r = x.retainers_walk(id, 1);
+      if (r === 0) throw new PyMemoryError("whyAlive: no memory for the walk");
+      path = r === 2 ? null : this.#path(id);
+      inRefs = x.retainers_in_refs(id);
+      const n = x.retainers_referrer_count();
+      const seen = new Map<number, Referrer>();
+      for (let i = 0; i < n; i++) {
+        const p = x.retainers_referrer(i) >>> 0;
+        const count = x.retainers_referrer_refs(i);
+        const known = seen.get(p);
+        if (known) {
+          known.count += count;
+          continue;
+        }
+        const entry: Referrer = { referrer: o.wrapBorrowed(p), edges: this.#edges(p, id), count };
+        seen.set(p, entry);
+        referrers.push(entry);
+      }
+    } finally {
+      x.retainers_end();
+    }
+    const refcount = x.obj_refcnt(id) >>> 0;
+    return {
+      refcount,
+      referrers,
+      external: refcount - inRefs,
+      path,
+      release: () => { for (const r of referrers) r.referrer.release(); },
+    };
+  }
+
+  #path(target: number): RetainerPath {
+    const x = this.#o.engine.exports;
+    const chain: number[] = [target];
+    for (let p = x.retainers_parent(target) >>> 0; p; p = x.retainers_parent(p) >>> 0) chain.push(p);
+    chain.reverse();
+    return new RetainerPath(chain.map((id, i) => ({
+      type: this.#o.typeName(id),
+      id,
+      edge: i + 1 < chain.length ? (this.#edges(id, chain[i + 1])[0] ?? "<?>") : "",
+    })));
+  }
+
+  /** The references from parent to child, in Python notation. */
+  #edges(parent: number, child: number): string[] {
+    const o = this.#o;
+    const x = o.engine.exports;
+    const out: string[] = [];
+    const t = x.obj_type(parent);
+    if (t === T.TUPLE || t === T.LIST) {
+      const n = x.obj_len(parent);
+      for (let i = 0; i < n; i++) if ((t === T.TUPLE ? x.tuple_get(parent, i) : x.list_get(parent, i)) >>> 0 === child) out.push(`[${i}]`);
+    } else if (t === T.DICT) {
+      for (let pos = x.dict_next(parent, 0); pos >= 0; pos = x.dict_next(parent, pos + 1)) {
+        const k = x.dict_key_at(parent, pos) >>> 0;
+        if (k === child) out.push(`<key>`);
+        if (x.dict_value_at(parent, pos) >>> 0 === child) out.push(`[${o.repr(k)}]`);
+      }
+    } else if (t === T.SET || t === T.FROZENSET) {
+      out.push("<key>");
+    } else if (t === T.MEMORYVIEW) {
+      out.push(".obj");
+    } else if (t >= FIRST_CLASS) {
+      const cls = o.classes.get(t);
+      if (cls?.slots) {
+        cls.slots.forEach((name, i) => { if (x.slot_get(parent, i) >>> 0 === child) out.push(`.${name}`); });
+      } else {
+        const n = x.attr_count(parent);
+        for (let i = 0; i < n; i++) if (x.attr_value(parent, i) >>> 0 === child) out.push(`.${o.readStr(x.attr_name(parent, i) >>> 0)}`);
+        if (!out.length && x.obj_type(child) === T.DICT) out.push(".__dict__");
+      }
+    }
+    if (!out.length) out.push("<internal>");
+    return out;
   }
 
   /** Lines as objgraph's show_growth prints them: name, count, +delta in aligned columns. */

@@ -1,6 +1,8 @@
 // gc/abi.ts — the collector's exports (re-exported by index.ts), nothing else.
 // The host (src/gc.ts) validates arguments and gives them CPython's errors.
 
+import { retainersWalk, retainerParent, retainerInRefs, retainersEnd } from "./retainers";
+import { referrerCount, referrerAt, referrerRefs } from "./retainset";
 import {
   gcCollect, gcEnable, gcIsEnabled, gcIsCollecting, gcSetThreshold, gcGetThreshold, gcGetCount, gcGetStat,
   gcSetDebug, gcGetDebug, gcGarbage, gcGenerationSize, gcFreeze, gcUnfreeze, gcFreezeCount, gcIsTracked,
@@ -61,3 +63,13 @@ export function debug_census_next_held(from: u32): usize { return censusNextHeld
 /** Where to go on after debug_census_next_held. */
 export function debug_census_next_slot(): u32 { return censusNextSlot; }
 export function debug_census_done(): void { censusDone(); }
+
+// ---- retainers (gc/retainers.ts): heap.leaks.retainerPath / whyAlive ----
+/** 1: walked (with a path when wantPath); 2: walked, no root reaches the target; 0: memory short. */
+export function retainers_walk(target: usize, wantPath: bool): i32 { return retainersWalk(target, wantPath); }
+export function retainers_parent(o: usize): usize { return retainerParent(o); }
+export function retainers_in_refs(o: usize): u32 { return retainerInRefs(o); }
+export function retainers_referrer_count(): u32 { return referrerCount; }
+export function retainers_referrer(i: u32): usize { return referrerAt(i); }
+export function retainers_referrer_refs(i: u32): u32 { return referrerRefs(i); }
+export function retainers_end(): void { retainersEnd(); }

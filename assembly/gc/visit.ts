@@ -18,6 +18,9 @@ import { GC_HEAD } from "./heads";
 import { NEXT_MASK_UNREACHABLE, gcPrev, setPrev, isCollecting, clearCollecting, getRefs, setRefs, listAppend, listMove } from "./lists";
 import { debugSlot } from "../object/debug";
 import { objRealloc } from "../alloc/obmalloc";
+import {
+  retainAdd, retainFind, retainTarget, retainParent, noteReferrer, queuePush, RS_REFS, RS_PARENT, RS_FLAGS, RS_VISITED,
+} from "./retainset";
 
 export const VISIT_DECREF: i32 = 0;     // subtract_refs
 export const VISIT_REACHABLE: i32 = 1;  // move_unreachable (arg: the young list)
@@ -26,6 +29,8 @@ export const VISIT_REFERS: i32 = 3;     // get_referrers (arg: a set of targets,
 export const VISIT_COLLECT: i32 = 4;    // get_referents (arg: an id vector, vectorInit)
 export const VISIT_MAY_TRACK: i32 = 5;  // _PyDict_MaybeUntrack / _PyTuple_MaybeUntrack
 export const VISIT_COUNT: i32 = 6;      // the debug build's reference census (arg: counts by registry slot)
+export const VISIT_RETAIN: i32 = 7;     // a retainer walk's count (gc/retainers.ts): set, in-graph refs, referrers
+export const VISIT_BFS: i32 = 8;        // a retainer walk's breadth-first search from the roots
 
 // ---- VISIT_REFERS: a set of target ids, [mask][slots...], open addressing, 0 = empty ----
 // @ts-ignore: decorator
@@ -132,6 +137,21 @@ export function resetVisit(): void { visitFound = false; visitFailed = false; }
       if (slot >= 0) {
         const at = arg + (<usize>slot << 2);
         store<u32>(at, load<u32>(at) + 1);
+      }
+      break;
+    }
+    case VISIT_RETAIN: {
+      const e = retainAdd(o);
+      if (e) store<u32>(e, load<u32>(e, RS_REFS) + 1, RS_REFS);
+      if (o == retainTarget) noteReferrer();
+      break;
+    }
+    case VISIT_BFS: {
+      const e = retainFind(o);
+      if (e && !(load<u32>(e, RS_FLAGS) & RS_VISITED)) {
+        store<u32>(e, load<u32>(e, RS_FLAGS) | RS_VISITED, RS_FLAGS);
+        store<u32>(e, <u32>retainParent, RS_PARENT);
+        queuePush(o);
       }
       break;
     }

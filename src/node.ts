@@ -4,6 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { setDefaultLoader } from "./heap.js";
+import { PyValueError } from "./errors.js";
 
 const modules = new Map<string, Promise<WebAssembly.Module>>();
 
@@ -18,7 +19,10 @@ async function compile(file: string): Promise<WebAssembly.Module> {
     }
     return WebAssembly.compile(bytes);
   }
-  throw new Error(`${file} not found (looked at ${candidates.map(String).join(", ")}); run npm run build`);
+  throw new PyValueError(
+    `${file} not found (looked at ${candidates.map(String).join(", ")}): when pyheap is bundled into another file, copy ` +
+      `node_modules/pyheap/build/${file} next to the bundle, or pass Heap.create({ wasm }); in a clone of pyheap, run npm run build`,
+  );
 }
 
 setDefaultLoader(async (imports, debug) => {

@@ -40,6 +40,12 @@ program
     });
   });
 
+// a closed pipe (`pyheap demo | head`) ends the output, not the program with an error
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 program.parseAsync().catch((e: unknown) => {
   console.error(e instanceof Error ? `pyheap: ${e.name}: ${e.message}` : e);
   process.exitCode = 1;

@@ -10,7 +10,7 @@
  *   jsStack 1     tracemalloc.start(1, { jsStack: true }): a JS stack capture per traced allocation
  *
  * CPython 3.11 runs the same loop untraced, under start(1) and start(25), in the same run
- * (bench/peers/tracemalloc.py). Also: bytes of tracemalloc's own memory per traced live
+ * (bench/peers/tracing.py). Also: bytes of tracemalloc's own memory per traced live
  * object (1M floats kept alive), pyheap's getTracemallocMemory() against CPython's
  * get_tracemalloc_memory(). The tuple comes from its free list after the first step, on both
  * sides, so each step traces one allocation (the instance) and one free.
@@ -87,7 +87,7 @@ interface CPython {
 }
 
 function cpython(o: Options): CPython | string {
-  const script = fileURLToPath(new URL("../bench/peers/tracemalloc.py", import.meta.url));
+  const script = fileURLToPath(new URL("../bench/peers/tracing.py", import.meta.url));
   const r = spawnSync(o.python, [script, "--runs", String(o.runs), "--steps", String(o.steps)], { encoding: "utf8" });
   if (r.error || r.status !== 0) return `CPython skipped (${o.python}: ${r.error?.message ?? r.stderr.trim().split("\n").at(-1)})`;
   return JSON.parse(r.stdout) as CPython;

@@ -1,6 +1,9 @@
 """CPython's side of `npm run bench -- tracemalloc`: the same loop with and without tracemalloc.
 
-    python3 bench/peers/tracemalloc.py [--runs N] [--steps N]
+    python3 bench/peers/tracing.py [--runs N] [--steps N]
+
+(Not named tracemalloc.py: the other peer scripts import the stdlib tracemalloc, which a file of
+that name beside them would shadow.)
 
 The loop, per step: a slotted instance and a tuple holding it (the previous pair is freed):
     for _ in repeat(None, n): x = S(); t = (x, x)

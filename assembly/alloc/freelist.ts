@@ -27,21 +27,21 @@ import { liveBorn, liveDied } from "./livecount";
 
 /** The most recently kept object (its first word overwritten by the caller), or 0. */
 // @ts-ignore: decorator
-@inline export function freeListPop(fl: FreeList, type: u32, before: usize): usize {
+@inline export function freeListPop(fl: FreeList, type: u32, size: usize): usize {
   const o = fl.head;
   if (o) {
     fl.head = load<u32>(o);
     fl.count--;
-    liveBorn(type, o - before);
+    liveBorn(type, size);
   }
   return o;
 }
 
 /** Keeps o for reuse: true, or false when the list holds max already (free o then). */
 // @ts-ignore: decorator
-@inline export function freeListPush(fl: FreeList, o: usize, max: i32, type: u32, before: usize): bool {
+@inline export function freeListPush(fl: FreeList, o: usize, max: i32, type: u32, size: usize): bool {
   if (PYHEAP_DEBUG || fl.count >= max) return false;
-  liveDied(type, o - before);
+  liveDied(type, size);
   store<u32>(o, <u32>fl.head);
   fl.head = o;
   fl.count++;

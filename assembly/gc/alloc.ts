@@ -26,7 +26,7 @@
 // The reference is called only when count[0] passes the threshold.
 
 import { objMalloc, objFree } from "../alloc/obmalloc";
-import { liveBorn, liveDied } from "../alloc/livecount";
+import { liveBornAt, liveDiedAt } from "../alloc/livecount";
 import { TYPE_MASK } from "../object/header";
 import { debugReserve, debugRegister, debugUnregister } from "../object/debug";
 import { ERR_MEMORY, fail } from "../object/errors";
@@ -44,7 +44,7 @@ export function setCollector(f: () => void): void { collector = f; }
   const o = p + GC_HEAD;
   store<u32>(o, 1);
   store<u32>(o, type, 4);
-  liveBorn(type, p);
+  liveBornAt(type, p);
   if (PYHEAP_DEBUG) debugRegister(o);
   return o;
 }
@@ -76,7 +76,7 @@ export function setCollector(f: () => void): void { collector = f; }
 // @ts-ignore: decorator
 @inline export function gcFreeUnlinked(o: usize): void {
   if (PYHEAP_DEBUG) debugUnregister(o);
-  liveDied(load<u32>(o, 4) & TYPE_MASK, o - GC_HEAD);
+  liveDiedAt(load<u32>(o, 4) & TYPE_MASK, o - GC_HEAD);
   objFree(o - GC_HEAD);
 }
 
@@ -106,6 +106,6 @@ export function newGCObjectInCollector(type: u32, size: usize): usize {
   // Reuse from a free list and return to one change no count (CPython 3.11).
   if (gcCount0 > 0) setGcCount0(gcCount0 - 1);
   if (PYHEAP_DEBUG) debugUnregister(o);
-  liveDied(load<u32>(o, 4) & TYPE_MASK, o - GC_HEAD);
+  liveDiedAt(load<u32>(o, 4) & TYPE_MASK, o - GC_HEAD);
   objFree(o - GC_HEAD);
 }

@@ -31,6 +31,7 @@ import { TYPE_DICT, TYPE_TUPLE, TYPE_STR, isGC, typeId } from "./header";
 import { fail, ERR_KEY, ERR_MEMORY, lastError, lastErrorType } from "./errors";
 import { objMalloc, objFree } from "../alloc/obmalloc";
 import { FreeList, freeListPop, freeListPush, freeListClear } from "../alloc/freelist";
+import { poolBlockSize } from "../alloc/livecount";
 import { GC_HEAD, track, isTracked, deadCursor, setDeadCursor } from "../gc/heads";
 import { newGCObject, gcAlloc, gcLink, freeGCObject } from "../gc/alloc";
 import { visit, VISIT_COLLECT, VISIT_REFERS } from "../gc/visit";
@@ -109,7 +110,7 @@ export function dictNew(): usize {
 /** A dict from the free list (refcount 1, untracked, not counted: reuse counts nothing), or 0. */
 // @ts-ignore: decorator
 @inline function dictPop(): usize {
-  const d = freeListPop(changetype<FreeList>(dictFree), TYPE_DICT, GC_HEAD);
+  const d = freeListPop(changetype<FreeList>(dictFree), TYPE_DICT, poolBlockSize(GC_HEAD + DICT_BYTES));
   if (d) {
     store<u32>(d, 1);
     store<u64>(d - GC_HEAD, 0);
@@ -344,7 +345,7 @@ export function dictEntryValue(d: usize, i: i32): usize { return entryValue(entr
 export function dictFinish(d: usize): void {
   const k = dictKeys(d);
   if (k) objFree(k);
-  if (!freeListPush(changetype<FreeList>(dictFree), d, DICT_MAXFREELIST, TYPE_DICT, GC_HEAD)) freeGCObject(d);
+  if (!freeListPush(changetype<FreeList>(dictFree), d, DICT_MAXFREELIST, TYPE_DICT, poolBlockSize(GC_HEAD + DICT_BYTES))) freeGCObject(d);
 }
 
 export function dictClearFreeList(): void { freeListClear(changetype<FreeList>(dictFree), GC_HEAD); }

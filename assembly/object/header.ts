@@ -30,7 +30,7 @@
 
 import { objMalloc, objFree } from "../alloc/obmalloc";
 import { staticAlloc } from "../alloc/static";
-import { liveInit, liveBorn, liveDied } from "../alloc/livecount";
+import { liveInit, liveBornAt, liveDiedAt } from "../alloc/livecount";
 import { debugReserve, debugRegister, debugUnregister } from "./debug";
 import { ERR_MEMORY, fail } from "./errors";
 
@@ -92,7 +92,7 @@ export function typesInit(): bool {
   typeFlags = staticAlloc(MAX_TYPES * 4);
   typeSlots = staticAlloc(MAX_TYPES * 4);
   typeKeys = staticAlloc(MAX_TYPES * 4);
-  liveInit(staticAlloc(MAX_TYPES * 4), staticAlloc(MAX_TYPES * 4), MAX_TYPES);
+  liveInit(staticAlloc(MAX_TYPES * 8), MAX_TYPES);
   const H = TF_HASHABLE;
   setType(TYPE_NONE, H);
   setType(TYPE_BOOL, H);
@@ -144,7 +144,7 @@ export function defineType(flags: u32, nslots: u32, keys: usize): u32 {
   if (!p) return fail(ERR_MEMORY);
   store<u32>(p, 1);
   store<u32>(p, type, 4);
-  liveBorn(type, p);
+  liveBornAt(type, p);
   if (PYHEAP_DEBUG) debugRegister(p);
   return p;
 }
@@ -152,7 +152,7 @@ export function defineType(flags: u32, nslots: u32, keys: usize): u32 {
 // @ts-ignore: decorator
 @inline export function freeObject(o: usize): void {
   if (PYHEAP_DEBUG) debugUnregister(o);
-  liveDied(typeId(o), o);
+  liveDiedAt(typeId(o), o);
   objFree(o);
 }
 

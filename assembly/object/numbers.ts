@@ -26,6 +26,7 @@
 import { TYPE_INT, TYPE_BOOL, TYPE_FLOAT, newObject, freeObject, immortal } from "./header";
 import { staticAlloc } from "../alloc/static";
 import { FreeList, freeListPop, freeListPush, freeListClear } from "../alloc/freelist";
+import { poolBlockSize } from "../alloc/livecount";
 
 // ---- layout ----
 const INT_NDIGITS: usize = 8;    // i32, signed
@@ -154,7 +155,7 @@ const floatFree = memory.data(offsetof<FreeList>(), 8);
 export function floatNumFree(): i32 { return changetype<FreeList>(floatFree).count; }
 
 export function floatNew(x: f64): usize {
-  let o = freeListPop(changetype<FreeList>(floatFree), TYPE_FLOAT, 0);
+  let o = freeListPop(changetype<FreeList>(floatFree), TYPE_FLOAT, poolBlockSize(FLOAT_BYTES));
   if (o) {
     store<u32>(o, 1);
   } else {
@@ -166,7 +167,7 @@ export function floatNew(x: f64): usize {
 }
 
 export function floatDealloc(o: usize): void {
-  if (!freeListPush(changetype<FreeList>(floatFree), o, FLOAT_MAXFREE, TYPE_FLOAT, 0)) freeObject(o);
+  if (!freeListPush(changetype<FreeList>(floatFree), o, FLOAT_MAXFREE, TYPE_FLOAT, poolBlockSize(FLOAT_BYTES))) freeObject(o);
 }
 
 export function floatClearFreeList(): void { freeListClear(changetype<FreeList>(floatFree), 0); }

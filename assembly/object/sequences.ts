@@ -27,6 +27,7 @@ import { fail, ERR_INDEX, ERR_MEMORY } from "./errors";
 import { staticAlloc } from "../alloc/static";
 import { objMalloc, objRealloc, objFree } from "../alloc/obmalloc";
 import { FreeList, freeListPop, freeListPush, freeListClear } from "../alloc/freelist";
+import { poolBlockSize } from "../alloc/livecount";
 import { GC_HEAD, track, deadCursor, setDeadCursor } from "../gc/heads";
 import { newGCObject, newGCObjectInCollector, gcAlloc, gcLink, freeGCObject } from "../gc/alloc";
 import { visit } from "../gc/visit";
@@ -72,7 +73,7 @@ export function tuplesInit(): bool {
 /** A tuple of n (1..19) items from its free list (refcount 1, untracked), or 0. */
 // @ts-ignore: decorator
 @inline function tuplePop(n: i32): usize {
-  const o = freeListPop(tupleFreeList(n), TYPE_TUPLE, GC_HEAD);
+  const o = freeListPop(tupleFreeList(n), TYPE_TUPLE, poolBlockSize(GC_HEAD + tupleAllocSize(n)));
   if (o) {
     store<u32>(o, 1);
     store<u64>(o - GC_HEAD, 0);
@@ -122,7 +123,7 @@ export function tupleFrom(p: usize, n: i32): usize {
 /** Puts a tuple's memory on its free list or frees it (items already dropped). */
 export function tupleFinish(o: usize): void {
   const n = seqSize(o);
-  if (n < TUPLE_MAXSAVESIZE && freeListPush(tupleFreeList(n), o, TUPLE_MAXFREELIST, TYPE_TUPLE, GC_HEAD)) return;
+  if (n < TUPLE_MAXSAVESIZE && freeListPush(tupleFreeList(n), o, TUPLE_MAXFREELIST, TYPE_TUPLE, poolBlockSize(GC_HEAD + tupleAllocSize(n)))) return;
   freeGCObject(o);
 }
 
@@ -211,7 +212,7 @@ export function listNew(capacity: i32): usize {
 /** A list from the free list (refcount 1, untracked, not counted), or 0. */
 // @ts-ignore: decorator
 @inline function listFreePop(): usize {
-  const o = freeListPop(changetype<FreeList>(listFree), TYPE_LIST, GC_HEAD);
+  const o = freeListPop(changetype<FreeList>(listFree), TYPE_LIST, poolBlockSize(GC_HEAD + LIST_BYTES));
   if (o) {
     store<u32>(o, 1);
     store<u64>(o - GC_HEAD, 0);
@@ -394,7 +395,7 @@ export function listClear(o: usize): void {
 export function listFinish(o: usize): void {
   const items = listItems(o);
   if (items) objFree(items);
-  if (!freeListPush(changetype<FreeList>(listFree), o, LIST_MAXFREELIST, TYPE_LIST, GC_HEAD)) freeGCObject(o);
+  if (!freeListPush(changetype<FreeList>(listFree), o, LIST_MAXFREELIST, TYPE_LIST, poolBlockSize(GC_HEAD + LIST_BYTES))) freeGCObject(o);
 }
 
 export function listClearFreeList(): void { freeListClear(changetype<FreeList>(listFree), GC_HEAD); }

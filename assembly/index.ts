@@ -23,6 +23,7 @@ import { setDeallocator } from "./object/refcount";
 import { collectAutomatic } from "./gc/collect";
 import { setCollector } from "./gc/alloc";
 import { setObjectDomain } from "./alloc/idtable";
+import { monitorEvery } from "./alloc/monitor";
 import {
   framesDescriptor, framesReserve, tmStart, tmStop, tmTracing, tmClear, tmLimit, tmCurrent, tmPeak, tmResetPeak,
   tmMemory, tmTraceCount, tmTrack, tmUntrack, tmBlockTraceback, tmDumpTraces, tmDumpCount, tmDumpFree,
@@ -87,6 +88,9 @@ export function tb_nframe(tb: usize): u32 { return tbNframe(tb); }
 export function tb_total(tb: usize): u32 { return tbTotal(tb); }
 export function tb_file(tb: usize, i: u32): u32 { return tbFile(tb, i); }
 export function tb_line(tb: usize, i: u32): u32 { return tbLine(tb, i); }
+
+/** heap.monitor: env.monitor_sample every n allocations of the object domain (0: off). */
+export function monitor_every(n: u32): void { monitorEvery(n); }
 
 export function stats_collect(): usize { return statsCollect(); }
 export function allocated_blocks(): u32 { return allocatedBlocks(); }

@@ -63,6 +63,8 @@ export interface EngineFunctions {
   tb_file(tb: number, i: number): number;
   /** assembly/index/tb_line(tb: usize, i: u32): u32 */
   tb_line(tb: number, i: number): number;
+  /** assembly/index/monitor_every(n: u32) */
+  monitor_every(n: number): void;
   /** assembly/index/stats_collect(): usize */
   stats_collect(): number;
   /** assembly/index/allocated_blocks(): u32 */
@@ -333,6 +335,8 @@ export interface EngineImportFunctions {
   gc_debug_object: (kind: number, o: number) => void;
   /** assembly/gc/collect.ts: hostGcPhase(phase: i32, generation: i32, collected: i32, uncollectable: i32): void */
   gc_phase: (phase: number, generation: number, collected: number, uncollectable: number) => void;
+  /** assembly/alloc/monitor.ts: host_monitor_sample(): void */
+  monitor_sample: () => void;
   /** assembly/alloc/pages.ts: host_on_grow(pages: i32): void */
   on_grow: (pages: number) => void;
   /** assembly/alloc/tracemalloc.ts: host_js_frames(buf: usize, max: u32): u32 */

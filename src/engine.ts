@@ -152,6 +152,8 @@ export class Engine {
    * user code and never throws.
    */
   onJsFrames: (buf: number, max: number) => number = () => 0;
+  /** heap.monitor's allocation clock: take a sample (reads figures only; never throws). */
+  onMonitorSample: () => void = () => {};
   readonly memory: WebAssembly.Memory;
   readonly layout: Layout;
   /** Views over the whole memory; replaced after every grow. */
@@ -245,6 +247,13 @@ export class Engine {
         weakref_callback: (cb: number, wr: number, fromCollector: number) =>
           engine && engine.#enter(() => engine!.onWeakrefCallback(cb >>> 0, wr >>> 0, fromCollector !== 0)),
         weakref_forget: (cb: number) => engine && engine.#enter(() => engine!.onWeakrefForget(cb >>> 0)),
+        monitor_sample: () => {
+          try {
+            engine?.onMonitorSample();
+          } catch {
+            // (a sample that fails is skipped; nothing unwinds into wasm)
+          }
+        },
         tm_js_frames: (buf: number, max: number) => {
           try {
             return engine ? engine.onJsFrames(buf >>> 0, max >>> 0) : 0;

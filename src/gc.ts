@@ -17,6 +17,11 @@ export interface GcInfo {
   uncollectable: number;
 }
 export type GcCallback = (phase: GcPhase, info: GcInfo) => void;
+/** One collection as heap.monitor records it. */
+export interface CollectionInfo extends GcInfo {
+  /** Its pause, without the gc callbacks, in ms. */
+  pauseMs: number;
+}
 export interface GcStats {
   collections: number;
   collected: number;
@@ -73,7 +78,11 @@ export class Gc {
 
   #phase(phase: number, generation: number, collected: number, uncollectable: number): void {
     const x = this.#x;
-    if (phase === 1 && this.#tracing) this.#traceStop(generation, collected, uncollectable);
+    if (phase === 1) {
+      const pause = performance.now() - this.#collStart;
+      if (this.#tracing) this.#traceStop(generation, collected, uncollectable);
+      for (const f of this.collectionListeners) f({ generation, collected, uncollectable, pauseMs: pause });
+    }
     if ((phase === 0 || phase === 1) && !this.#quiet) {
       const name: GcPhase = phase === 0 ? "start" : "stop";
       for (const cb of [...this.callbacks]) {
@@ -89,6 +98,7 @@ export class Gc {
       }
     }
     if (phase === 0 && this.#tracing) this.#traceStart(generation);
+    if (phase === 0) this.#collStart = performance.now();
     if (!(x.gc_get_debug() & this.DEBUG_STATS)) return;
     if (phase === 0) {
       this.#stderr(`gc: collecting generation ${generation}...`);
@@ -105,6 +115,9 @@ export class Gc {
   // ---- gc.trace: one line per collection (Go's GODEBUG=gctrace=1, Node's --trace-gc) ----
 
   #tracing = false;
+  #collStart = 0;
+  /** @internal Told of every collection as it ends (heap.monitor), its pause without the gc callbacks. */
+  readonly collectionListeners: ((c: CollectionInfo) => void)[] = [];
   #traceSeq = 0;
   #traceEpoch = 0;
   #trace: { t0: number; examined: number; counts: number[]; bytes: number; why: string } | undefined;

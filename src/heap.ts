@@ -22,6 +22,7 @@ import { WeakrefModule } from "./weakref.js";
 import { Filenames, Frames } from "./frames.js";
 import { Tracemalloc } from "./tracemalloc.js";
 import { Leaks } from "./leaks.js";
+import { Monitor } from "./monitor.js";
 
 /** Where the engine's wasm comes from. */
 export type WasmSource = BufferSource | WebAssembly.Module;
@@ -102,6 +103,8 @@ export class Heap {
   readonly tracemalloc: Tracemalloc;
   /** Finding leaks: the live census per type, growth, (soon) retainer paths. */
   readonly leaks: Leaks;
+  /** Memory over time: samples of the allocator, the live census and the collections. */
+  readonly monitor: Monitor;
   #engine: Engine | undefined;
   /** @internal */
   readonly objects: Objects;
@@ -121,6 +124,7 @@ export class Heap {
     this.frames = new Frames(() => this.engine, files);
     this.tracemalloc = new Tracemalloc(() => this.engine, files);
     this.leaks = new Leaks(this.objects);
+    this.monitor = new Monitor(this.objects, this.mem, this.gc);
   }
 
   /** @internal Writes a line where the heap's diagnostics go (the stderr option). */
@@ -179,6 +183,7 @@ export class Heap {
     if (!e || this.#closing) return;
     if (e.inHook) throw new PyRuntimeError("heap.close() cannot run inside a del hook, weakref callback or gc callback: close the heap once the operation that runs them has returned");
     this.#closing = true;
+    this.monitor.stop(); // (its last sample, its timer cleared)
     // interpreter shutdown: weakref.finalize's atexit callbacks (newest first), then a
     // final collection without gc callbacks, then CPython's warning about gc.garbage
     try {

@@ -8,14 +8,18 @@ export { IMMORTAL_REFCNT } from "./constants.js";
 export type { JSLike, JSValue } from "./convert.js";
 export { Raw } from "./raw.js";
 export { WeakrefModule, Finalize, type WeakCallback } from "./weakref.js";
-export { Gc, type GcCallback, type GcInfo, type GcPhase, type GcStats } from "./gc.js";
+export { Gc, type GcCallback, type GcInfo, type GcPhase, type GcStats, type CollectionInfo } from "./gc.js";
 export {
   PyError, PyTypeError, PyValueError, PyIndexError, PyKeyError, PyMemoryError, PyBufferError, PyReferenceError,
   PyAttributeError, PyRecursionError, PyRuntimeError,
 } from "./errors.js";
 export type { MallocStats, SizeClassStats, ArenaPicture } from "./stats.js";
 export { Frames } from "./frames.js";
-export { Leaks, type TypeStat, type Growth } from "./leaks.js";
+export {
+  Leaks, RetainerPath, type TypeStat, type Growth, type RetainerStep, type Referrer, type WhyAlive,
+} from "./leaks.js";
+export { Monitor, monitorCSV, type MonitorOptions, type MonitorSample, type MonitorJSON } from "./monitor.js";
+export { monitorSvg, type PlotOptions } from "./plot.js";
 export { Tracemalloc, type TracemallocStartOptions } from "./tracemalloc.js";
 export {
   Snapshot, Statistic, StatisticDiff, Traceback, Trace, Frame, Filter, DomainFilter, type RawTrace,

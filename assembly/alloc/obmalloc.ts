@@ -46,6 +46,8 @@ import {
 import { addressInRange, takePool, returnPool } from "./arena";
 import { rawMalloc, rawFree, rawRealloc, rawSize } from "./raw";
 import { tmTracing, tmPrepare, tmAdd, tmRemove } from "./tracemalloc";
+import { allocSlow } from "./slowpath";
+import { monitorTick } from "./monitor";
 
 const usedpools: usize = memory.data(NB_SMALL_SIZE_CLASSES * 8);
 
@@ -174,8 +176,15 @@ function insertToFreepool(pool: PoolHeader): void {
 /** Malloc: pools for 1..512 bytes, the raw domain otherwise. 0 on failure. Traced while tracemalloc runs. */
 // @ts-ignore: decorator
 @inline export function objMalloc(nbytes: usize): usize {
-  if (tmTracing) return tracedMalloc(nbytes);
+  if (allocSlow) return hookedMalloc(nbytes);
   return untracedMalloc(nbytes);
+}
+
+/** With a hook on: traced (tracemalloc), then counted (the monitor's clock). */
+function hookedMalloc(nbytes: usize): usize {
+  const p = tmTracing ? tracedMalloc(nbytes) : untracedMalloc(nbytes);
+  if (p) monitorTick();
+  return p;
 }
 
 // @ts-ignore: decorator
@@ -227,7 +236,13 @@ export function objUsableSize(p: usize): usize {
  * whatever the new size (as in CPython). 0 on failure, the old block untouched.
  */
 export function objRealloc(p: usize, nbytes: usize): usize {
-  if (!tmTracing) return untracedRealloc(p, nbytes);
+  if (!allocSlow) return untracedRealloc(p, nbytes);
+  const q = tmTracing ? tracedRealloc(p, nbytes) : untracedRealloc(p, nbytes);
+  if (q) monitorTick();
+  return q;
+}
+
+function tracedRealloc(p: usize, nbytes: usize): usize {
   // tracemalloc_realloc: the new block gets the current traceback, the old trace goes
   const tb = tmPrepare();
   if (!tb) return 0;

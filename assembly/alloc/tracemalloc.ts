@@ -39,6 +39,7 @@
 //     (so it is not traced, and tracing never recurses).
 
 import { pageAlloc, pageFree, pageRealloc, PURPOSE_TABLE } from "./pages";
+import { setTracingHook } from "./slowpath";
 import { IdTable, idTableAt, ID_TABLE_BYTES, ID_DELETED, idHash, idSlot, idFind, idReserve, idInsert, idRemove } from "./idtable";
 
 // @ts-ignore: decorator
@@ -124,6 +125,7 @@ export function tmStart(nframe: u32, fromJs: bool): bool {
   jsStack = fromJs;
   lastTb = 0;
   tmTracing = true;
+  setTracingHook(true);
   return true;
 }
 
@@ -131,6 +133,7 @@ export function tmStart(nframe: u32, fromJs: bool): bool {
 export function tmStop(): void {
   if (!tmTracing) return;
   tmTracing = false;
+  setTracingHook(false);
   tmClear();
   if (scratch) pageFree(scratch, PURPOSE_TABLE);
   scratch = 0;

@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError } from "commander";
 import cliProgress from "cli-progress";
 import { demo } from "./demo.js";
 import { ASCII, UNICODE } from "./picture.js";
+import { readFileSync, writeFileSync } from "node:fs";
+import { monitorSvg } from "../plot.js";
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -38,6 +40,18 @@ program
           }
         : undefined,
     });
+  });
+
+program
+  .command("plot")
+  .description("draw heap.monitor samples (its toJSON() written to a file) as an SVG picture")
+  .argument("<samples.json>", "heap.monitor.toJSON() as JSON")
+  .option("-o, --out <file>", "the SVG file to write", "memory.svg")
+  .option("--title <text>", "the picture's title")
+  .action((file: string, opts: { out: string; title?: string }) => {
+    const doc = JSON.parse(readFileSync(file, "utf8")) as Parameters<typeof monitorSvg>[0];
+    writeFileSync(opts.out, monitorSvg(doc, { title: opts.title }));
+    console.log(`wrote ${opts.out}`);
   });
 
 // a closed pipe (`pyheap demo | head`) ends the output, not the program with an error

@@ -5,7 +5,7 @@
  * counts rising and falling as names bind and unbind, a list freed the moment its
  * last name lets go, and what __slots__ saves.
  */
-import { Heap, type Ref } from "../node.js";
+import { Leaks, Heap, type Ref } from "../node.js";
 import { renderArenas, type Glyphs } from "./picture.js";
 
 export interface DemoOptions {
@@ -149,4 +149,74 @@ async function objectLessons(w: (s: string) => void): Promise<void> {
   for (const x of many) x.release();
   p.release();
   q.release();
+  await tracemallocLesson(w);
+  await leakHunt(w);
+}
+
+/** tracemalloc: which line allocated what, as an interpreter driving heap.frames would see it. */
+async function tracemallocLesson(w: (s: string) => void): Promise<void> {
+  using heap = await Heap.create();
+  w("\n== 9. tracemalloc: which line allocated the memory (heap.frames says where the program is)\n\n");
+  w("  app.py:                                  an interpreter on pyheap calls, as it runs:\n");
+  w("    1  def load(n):                          heap.frames.push(\"app.py\", 5) / push(\"app.py\", 2)\n");
+  w("    2      rows = [[i + 0.5] for i in ...]    (allocations here are traced to line 2)\n");
+  w("    3      index = {i: r for ...}            heap.frames.setLine(3)\n");
+  w("    4      return rows, index                heap.frames.pop()\n");
+  w("    5  data = load(2000)\n\n");
+  heap.gc.collect();
+  heap.tracemalloc.start(2);
+  heap.frames.push("app.py", 5);
+  heap.frames.push("app.py", 2);
+  const rows = heap.from(Array.from({ length: 2000 }, (_, i) => [i + 0.5]));
+  heap.frames.setLine(3);
+  const index = heap.dict();
+  for (let i = 0; i < 2000; i++) {
+    const r = rows.get(i) as Ref;
+    index.set(i, r);
+    r.release();
+  }
+  heap.frames.pop();
+  heap.frames.pop();
+  const snap = heap.tracemalloc.takeSnapshot();
+  w("  >>> for stat in tracemalloc.take_snapshot().statistics('lineno'): print(stat)\n");
+  for (const stat of snap.statistics("lineno")) w(`  ${String(stat)}\n`);
+  const [current, peak] = heap.tracemalloc.getTracedMemory();
+  w(`  >>> tracemalloc.get_traced_memory()  (${current}, ${peak})\n`);
+  w(`  (line 2: 2,001 lists, their item arrays and 2,000 floats; line 3: the dict's table, resized as it grew,\n`);
+  w(`   and the ints above 256. The traces live in the engine: ${heap.tracemalloc.getTracemallocMemory().toLocaleString("en-US")} bytes of tracemalloc memory.)\n`);
+  rows.release();
+  index.release();
+  heap.tracemalloc.stop();
+}
+
+/** A leak hunt: an unbounded cache found by showGrowth, explained by retainerPath, fixed with a WeakValueDictionary. */
+async function leakHunt(w: (s: string) => void): Promise<void> {
+  using heap = await Heap.create();
+  w("\n== 10. a leak hunt: what grows, who holds it, and the fix\n\n");
+  const Session = heap.defineClass("Session");
+  const cache = heap.dict();
+  const handle = (i: number, cached: { set(k: number, v: Ref): void }) => {
+    const s = Session.new({ user: i });
+    cached.set(i, s); // "for speed", every session is remembered
+    s.release();      // the request ends: its handle goes
+  };
+  heap.leaks.showGrowth();
+  for (let i = 0; i < 1000; i++) handle(1000 + i, cache);
+  w("  after 1,000 requests:  >>> objgraph.show_growth()\n");
+  for (const line of Leaks.formatGrowth(heap.leaks.showGrowth(3))) w(`    ${line}\n`);
+  for (let i = 0; i < 1000; i++) handle(2000 + i, cache);
+  w("  after 1,000 more:\n");
+  for (const line of Leaks.formatGrowth(heap.leaks.showGrowth(3))) w(`    ${line}\n`);
+  const one = cache.get(1500)!;
+  w(`  why is a finished request's Session alive?  ${String(heap.leaks.retainerPath(one))}\n`);
+  one.release();
+  w("  the fix: a WeakValueDictionary keeps a session only while something else does\n");
+  cache.release();
+  const weak = heap.weakref.WeakValueDictionary();
+  for (let i = 0; i < 1000; i++) handle(3000 + i, { set: (k, v) => weak.set(k, v) });
+  w("  after 1,000 requests with the weak cache:\n");
+  const grown = heap.leaks.showGrowth(3);
+  w(grown.length ? Leaks.formatGrowth(grown).map((l) => `    ${l}\n`).join("") : "    (nothing grew)\n");
+  w(`  the weak cache holds ${weak.length} entries: each went when its session did.\n`);
+  weak.release();
 }

@@ -375,9 +375,13 @@ function opDict(f: Fuzzer): void {
         if (!res.ok) break;
         addKey(f.changed(e), ck);
         if (predictHas(f, e, ck) && f.hookEpoch === res.epoch) {
-          const got = r.get(k);
-          f.check(got !== undefined && (!(v instanceof Ref) || !v.alive || got.is(v)), `dict.set(k, v) then get(k) is ${got ? short(got) : "absent"}`);
-          got?.release();
+          // (get may allocate a temporary key: on a heap under maxMemory it may fail)
+          const res2 = f.attempt("dict.get after set", () => r.get(k), { expect: null, touch: [e] });
+          if (res2.ok && res2.calm) {
+            const got = res2.value;
+            f.check(got !== undefined && (!(v instanceof Ref) || !v.alive || got.is(v)), `dict.set(k, v) then get(k) is ${got ? short(got) : "absent"}`);
+          }
+          if (res2.ok) res2.value?.release();
         }
         break;
       }
@@ -1333,6 +1337,70 @@ function opInspect(f: Fuzzer): void {
   if (res.ok) f.check(res.value >= 0, `${what} of ${e.kind} gave ${res.value}`, "inspect");
 }
 
+/**
+ * Issue 10's instruments over whatever the heap holds: tracemalloc switched on and off (the
+ * traced allocation paths, their out-of-memory rule), frames pushed and popped, snapshots whose
+ * traces add up to the traced memory, whyAlive's referrers and external references adding up
+ * to the refcount, retainer paths ending at their object, the census never negative.
+ */
+function opInstrument(f: Fuzzer): void {
+  const rng = f.rng;
+  const h = f.heap;
+  const tm = h.tracemalloc;
+  switch (rng.int(6)) {
+    case 0: {
+      if (tm.isTracing()) {
+        if (rng.chance(0.5)) f.attempt("tracemalloc.stop", () => tm.stop(), { expect: null });
+        else f.attempt("tracemalloc.clearTraces", () => tm.clearTraces(), { expect: null });
+      } else {
+        const n = rng.pick([1, 2, 5]);
+        f.attempt(`tracemalloc.start(${n})`, () => tm.start(n), { expect: null });
+      }
+      break;
+    }
+    case 1: {
+      if (rng.chance(0.6) || h.frames.depth === 0) f.attempt("frames.push", () => h.frames.push(`f${rng.int(5)}.py`, rng.int(100)), { expect: null });
+      else f.attempt("frames.pop", () => h.frames.pop(), { expect: null });
+      break;
+    }
+    case 2: {
+      if (!tm.isTracing()) break;
+      const res = f.attempt("tracemalloc.takeSnapshot", () => tm.takeSnapshot(), { expect: null });
+      if (!res.ok) break;
+      const sum = [...res.value.traces].reduce((n, t) => n + t.size, 0);
+      const [current, peak] = tm.getTracedMemory();
+      f.check(sum === current, `a snapshot's traces add up to ${sum}, get_traced_memory() says ${current}`, "tracemalloc");
+      f.check(peak >= current, `traced memory peak ${peak} below current ${current}`, "tracemalloc");
+      break;
+    }
+    case 3: {
+      const e = f.pick();
+      if (!e || !e.ref.alive) break;
+      const res = f.attempt("leaks.whyAlive", () => h.leaks.whyAlive(e.ref), { expect: null, touch: [e] });
+      if (!res.ok) break;
+      const w = res.value;
+      if (w.refcount !== IMMORTAL_REFCNT) {
+        const inGraph = w.referrers.reduce((n, r) => n + r.count, 0);
+        f.check(inGraph + w.external === w.refcount, `whyAlive: ${inGraph} referrer references + ${w.external} external != refcount ${w.refcount}`, "leaks");
+        f.check(w.external >= 1, `whyAlive: ${w.external} external references, the asking handle is one`, "leaks");
+      }
+      if (w.path) f.check(w.path.steps.at(-1)!.id === e.id, "a retainer path does not end at its object", "leaks");
+      w.release();
+      break;
+    }
+    case 4: {
+      const res = f.attempt("leaks.typeStats", () => h.leaks.typeStats(), { expect: null });
+      if (res.ok) f.check(res.value.every((r) => r.count > 0 && r.count < 2 ** 31 && r.bytes >= 0 && r.bytes < 2 ** 32), "the census has a negative (wrapped) count", "leaks");
+      break;
+    }
+    default: {
+      const e = f.pick();
+      if (!e || !e.ref.alive || !tm.isTracing()) break;
+      f.attempt("tracemalloc.getObjectTraceback", () => tm.getObjectTraceback(e.ref), { expect: null, touch: [e] });
+    }
+  }
+}
+
 export const OPS: Array<[number, Op]> = [
   [14, op("make", opMake)],
   [12, op("list", opList)],
@@ -1362,6 +1430,7 @@ export const OPS: Array<[number, Op]> = [
   [1, op("scope", opScope, true)],
   [1, op("in flight", opInFlight, true)],
   [2, op("inspect", opInspect)],
+  [2, op("instruments", opInstrument, true)],
 ];
 
 function short(r: Ref): string {

@@ -20,7 +20,8 @@
 // Invariant: table[t] >> 32 is the number of live objects of type t with a block; its low half the
 // sum of their blocks' usable sizes.
 
-import { objUsableSize } from "./obmalloc";
+import { objUsableSize, smallInRaw, clearSmallInRaw } from "./obmalloc";
+import { SMALL_REQUEST_THRESHOLD } from "./config";
 
 /** The tables' length (object/header.ts's MAX_TYPES, checked at liveInit). */
 const LIVE_TYPES: usize = 4096;
@@ -49,18 +50,27 @@ export function liveInit(t: usize, types: u32): void {
   store<u64>(at, load<u64>(at) - (ONE | <u64>size));
 }
 
-/** liveBorn with the usable size of the block at `block` (looked up: the allocation paths). */
+/**
+ * liveBorn of a new block of `size` requested bytes at `block`: a pool block's size class
+ * from the request (no lookup), a large block's size looked up.
+ */
 // @ts-ignore: decorator
-@inline export function liveBornAt(type: u32, block: usize): void { liveBorn(type, objUsableSize(block)); }
-/** liveDied with the usable size of the block at `block`. */
-// @ts-ignore: decorator
-@inline export function liveDiedAt(type: u32, block: usize): void { liveDied(type, objUsableSize(block)); }
+@inline export function liveBornSized(type: u32, size: usize, block: usize): void {
+  if (size - 1 < SMALL_REQUEST_THRESHOLD && !smallInRaw) {
+    liveBorn(type, poolBlockSize(size));
+  } else {
+    clearSmallInRaw();
+    liveBorn(type, objUsableSize(block));
+  }
+}
 
 /**
  * The usable size of a pool block of `size` requested bytes (its size class), for the free
- * lists, whose objects' sizes are constants: no lookup. (A small object that pymalloc could not
- * place, taken from the raw domain near memory exhaustion, has another size: its bytes are
- * then off by the difference; counts stay exact.)
+ * lists, whose objects' sizes are constants: no lookup. A free list only ever holds objects
+ * whose blocks came from pools... except one that pymalloc could not place (taken from the raw
+ * domain near memory exhaustion): objects leave the free lists with the size they joined with,
+ * so the table stays consistent; only such an object's bytes are its pool class's, not its
+ * raw block's.
  */
 // @ts-ignore: decorator
 @inline export function poolBlockSize(size: usize): usize { return (size + 7) & ~<usize>7; }

@@ -193,9 +193,18 @@ function hookedMalloc(nbytes: usize): usize {
     const p = pymallocAlloc(nbytes);
     if (p) return p;
     // No arena could be had. CPython falls back to the raw domain here too.
+    smallInRaw = true;
   }
   return rawMalloc(nbytes);
 }
+
+/**
+ * Set when a request of 1..512 bytes went to the raw domain (no arena could be had): the
+ * live census then looks the block's size up instead of deriving it from the request
+ * (alloc/livecount.ts's liveBornSized clears it). A stale true only costs a lookup.
+ */
+export let smallInRaw: bool = false;
+export function clearSmallInRaw(): void { smallInRaw = false; }
 
 /** tracemalloc_alloc: the trace's room and traceback first, so a block never goes untraced. */
 function tracedMalloc(nbytes: usize): usize {
@@ -212,6 +221,20 @@ function tracedMalloc(nbytes: usize): usize {
   if (tmTracing) tmRemove(p);
   if (addressInRange(p)) pymallocFree(p);
   else rawFree(p);
+}
+
+/** objFree of a live block p, answering its usable size (the free path reads the pool header anyway). */
+// @ts-ignore: decorator
+@inline export function objFreeSized(p: usize): usize {
+  if (tmTracing) tmRemove(p);
+  if (addressInRange(p)) {
+    const size = INDEX2SIZE(changetype<PoolHeader>(p & ~(<usize>POOL_SIZE_MASK)).szidx);
+    pymallocFree(p);
+    return size;
+  }
+  const size = rawSize(p);
+  rawFree(p);
+  return size;
 }
 
 export function objCalloc(nelem: usize, elsize: usize): usize {

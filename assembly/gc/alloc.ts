@@ -25,8 +25,8 @@
 // collector (which walks every object file): the engine's import graph has no cycle.
 // The reference is called only when count[0] passes the threshold.
 
-import { objMalloc, objFree } from "../alloc/obmalloc";
-import { liveBornAt, liveDiedAt } from "../alloc/livecount";
+import { objMalloc, objFreeSized } from "../alloc/obmalloc";
+import { liveBornSized, liveDied } from "../alloc/livecount";
 import { TYPE_MASK } from "../object/header";
 import { debugReserve, debugRegister, debugUnregister } from "../object/debug";
 import { ERR_MEMORY, fail } from "../object/errors";
@@ -39,12 +39,12 @@ export function setCollector(f: () => void): void { collector = f; }
 
 /** The block at p as a container object: GC head zeroed (untracked), refcnt 1. */
 // @ts-ignore: decorator
-@inline function gcObjectAt(p: usize, type: u32): usize {
+@inline function gcObjectAt(p: usize, type: u32, size: usize): usize {
   store<u64>(p, 0);
   const o = p + GC_HEAD;
   store<u32>(o, 1);
   store<u32>(o, type, 4);
-  liveBornAt(type, p);
+  liveBornSized(type, size, p);
   if (PYHEAP_DEBUG) debugRegister(o);
   return o;
 }
@@ -58,7 +58,7 @@ export function setCollector(f: () => void): void { collector = f; }
   if (PYHEAP_DEBUG && !debugReserve()) return fail(ERR_MEMORY);
   const p = objMalloc(size + GC_HEAD);
   if (!p) return fail(ERR_MEMORY);
-  return gcObjectAt(p, type);
+  return gcObjectAt(p, type, size + GC_HEAD);
 }
 
 /**
@@ -76,8 +76,8 @@ export function setCollector(f: () => void): void { collector = f; }
 // @ts-ignore: decorator
 @inline export function gcFreeUnlinked(o: usize): void {
   if (PYHEAP_DEBUG) debugUnregister(o);
-  liveDiedAt(load<u32>(o, 4) & TYPE_MASK, o - GC_HEAD);
-  objFree(o - GC_HEAD);
+  const type = load<u32>(o, 4) & TYPE_MASK;  // (read before the block is freed)
+  liveDied(type, objFreeSized(o - GC_HEAD));
 }
 
 /** A new container object, GC head zeroed (untracked), refcnt 1; or 0. May collect. */
@@ -106,6 +106,6 @@ export function newGCObjectInCollector(type: u32, size: usize): usize {
   // Reuse from a free list and return to one change no count (CPython 3.11).
   if (gcCount0 > 0) setGcCount0(gcCount0 - 1);
   if (PYHEAP_DEBUG) debugUnregister(o);
-  liveDiedAt(load<u32>(o, 4) & TYPE_MASK, o - GC_HEAD);
-  objFree(o - GC_HEAD);
+  const type = load<u32>(o, 4) & TYPE_MASK;  // (read before the block is freed)
+  liveDied(type, objFreeSized(o - GC_HEAD));
 }

@@ -28,9 +28,9 @@
 // Invariants kept here: a type id below ntypes has its flags set; TF_GC types are
 // allocated by gc/alloc.ts with a GC head, the others by newObject without one.
 
-import { objMalloc, objFree } from "../alloc/obmalloc";
+import { objMalloc, objFree, objFreeSized } from "../alloc/obmalloc";
 import { staticAlloc } from "../alloc/static";
-import { liveInit, liveBornAt, liveDiedAt } from "../alloc/livecount";
+import { liveInit, liveBornSized, liveDied } from "../alloc/livecount";
 import { debugReserve, debugRegister, debugUnregister } from "./debug";
 import { ERR_MEMORY, fail } from "./errors";
 
@@ -144,7 +144,7 @@ export function defineType(flags: u32, nslots: u32, keys: usize): u32 {
   if (!p) return fail(ERR_MEMORY);
   store<u32>(p, 1);
   store<u32>(p, type, 4);
-  liveBornAt(type, p);
+  liveBornSized(type, size, p);
   if (PYHEAP_DEBUG) debugRegister(p);
   return p;
 }
@@ -152,8 +152,8 @@ export function defineType(flags: u32, nslots: u32, keys: usize): u32 {
 // @ts-ignore: decorator
 @inline export function freeObject(o: usize): void {
   if (PYHEAP_DEBUG) debugUnregister(o);
-  liveDiedAt(typeId(o), o);
-  objFree(o);
+  const type = typeId(o);  // (read before the block is freed)
+  liveDied(type, objFreeSized(o));
 }
 
 // ---- immortal objects -----------------------------------------------------------------------

@@ -3,8 +3,8 @@
  * Each class mirrors the Python exception a CPython user would see.
  */
 export class PyError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
   }
 }

@@ -133,6 +133,7 @@ export class Gc {
    * thresholds that triggered it). trace() with no argument answers whether it is on.
    */
   trace(on?: boolean): boolean {
+    void this.#x; // (a closed heap: PyReferenceError, as every other call)
     if (on === undefined) return this.#tracing;
     if (typeof on !== "boolean") throw new PyTypeError("gc.trace: on must be a boolean");
     if (on && !this.#tracing) this.#traceEpoch = performance.now();

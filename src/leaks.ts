@@ -4,7 +4,7 @@
  * nothing here walks the heap or forces a collection (objgraph's show_growth does, and
  * hides the cycle being hunted).
  */
-import { FIRST_CLASS, T, TYPE_NAMES } from "./constants.js";
+import { FIRST_CLASS, IMMORTAL_REFCNT, T, TYPE_NAMES } from "./constants.js";
 import type { Objects } from "./objects.js";
 import { PyMemoryError, PyTypeError, PyValueError } from "./errors.js";
 import { Ref } from "./handles.js";
@@ -133,6 +133,8 @@ export class Leaks {
   retainerPath(obj: Ref): RetainerPath | null {
     const id = this.#target("retainerPath", obj);
     const x = this.#o.engine.exports;
+    // an immortal object (None, small ints, the empty str...) is alive by itself: its own root
+    if (x.obj_refcnt(id) >>> 0 === IMMORTAL_REFCNT) return new RetainerPath([{ type: this.#o.typeName(id), id, edge: "" }]);
     try {
       const r = x.retainers_walk(id, 1);
       if (r === 0) throw new PyMemoryError("retainerPath: no memory for the walk");
@@ -153,6 +155,10 @@ export class Leaks {
     const referrers: Referrer[] = [];
     let path: RetainerPath | null;
     let inRefs: number;
+    if (x.obj_refcnt(id) >>> 0 === IMMORTAL_REFCNT) {
+      // immortal: its count never moves, and is no sum of references
+      return { refcount: IMMORTAL_REFCNT, referrers, external: 0, path: this.retainerPath(obj), release: () => {} };
+    }
     try {
       const r = x.retainers_walk(id, 1);
       if (r === 0) throw new PyMemoryError("whyAlive: no memory for the walk");
@@ -230,12 +236,12 @@ export class Leaks {
     return out;
   }
 
-  /** Lines as objgraph's show_growth prints them: name, count, +delta in aligned columns. */
+  /** Lines as objgraph's show_growth prints them: '%-*s%9d %+9d' (the name padded to the longest). */
   static formatGrowth(rows: readonly Growth[]): string[] {
-    if (!Array.isArray(rows)) throw new PyValueError("formatGrowth: rows must be showGrowth's array");
+    if (!Array.isArray(rows) || !rows.every((r) => typeof r?.type === "string" && Number.isInteger(r.count) && Number.isInteger(r.delta))) {
+      throw new PyTypeError("formatGrowth: rows must be showGrowth's array of { type, count, delta }");
+    }
     const w = Math.max(0, ...rows.map((r) => r.type.length));
-    const wc = Math.max(0, ...rows.map((r) => String(r.count).length));
-    const wd = Math.max(0, ...rows.map((r) => String(r.delta).length + 1));
-    return rows.map((r) => `${r.type.padEnd(w)} ${String(r.count).padStart(wc)} ${`+${r.delta}`.padStart(wd)}`);
+    return rows.map((r) => `${r.type.padEnd(w)}${String(r.count).padStart(9)} ${(r.delta >= 0 ? `+${r.delta}` : String(r.delta)).padStart(9)}`);
   }
 }

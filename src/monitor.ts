@@ -86,6 +86,9 @@ export class Monitor {
   /** Starts sampling (the samples of a previous run are dropped); a first sample is taken at once. */
   start(options: MonitorOptions = {}): void {
     if (options === null || typeof options !== "object") throw new PyTypeError("monitor.start: options must be an object");
+    for (const k of Object.keys(options)) {
+      if (k !== "everyAllocations" && k !== "everyMs") throw new PyValueError(`monitor.start: unknown option ${JSON.stringify(k)} (everyAllocations, everyMs)`);
+    }
     const every = positive("everyAllocations", options.everyAllocations);
     const ms = positive("everyMs", options.everyMs);
     if (this.#running) throw new PyRuntimeError("monitor.start: already running (stop() first)");
@@ -202,6 +205,7 @@ const csvCell = (v: string | number) => {
 
 /** toCSV's text for any samples (a MonitorJSON's, say). */
 export function monitorCSV(samples: readonly MonitorSample[]): string {
+  if (!Array.isArray(samples as unknown)) throw new PyTypeError("monitorCSV: samples must be an array (heap.monitor.samples() or toJSON().samples)");
   const typeNames: string[] = [];
   const seen = new Set<string>();
   for (const s of samples) for (const k of Object.keys(s.types)) if (!seen.has(k)) { seen.add(k); typeNames.push(k); }

@@ -44,6 +44,8 @@ function niceAxis(max: number, ticks = 4): { top: number; step: number } {
 export function monitorSvg(input: MonitorJSON | readonly MonitorSample[], options: PlotOptions = {}): string {
   const samples = samplesOf(input);
   const W = options.width ?? 900, H = options.height ?? 520;
+  if (!Number.isFinite(W) || !Number.isFinite(H) || W < 300 || H < 200) throw new PyValueError("monitorSvg: width and height must be at least 300 and 200");
+  if (options.types !== undefined && (!Number.isInteger(options.types) || options.types < 0)) throw new PyValueError("monitorSvg: types must be a non-negative integer");
   const left = 80, right = 160, top = 40, gap = 50, bottom = 40;
   const panelH = (H - top - bottom - gap) / 2;
   const plotW = W - left - right;
@@ -54,9 +56,12 @@ export function monitorSvg(input: MonitorJSON | readonly MonitorSample[], option
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   out.push(`<text x="${left}" y="20" font-size="14" font-weight="bold">${esc(options.title ?? "pyheap: memory over time")}</text>`);
 
-  const panel = (y0: number, label: string, series: { name: string; colour: string; value: (s: MonitorSample) => number; dash?: string }[], fmt: (v: number) => string) => {
+  const panel = (y0: number, label: string, series: { name: string; colour: string; value: (s: MonitorSample) => number; dash?: string }[], fmt: (v: number) => string, binary = false) => {
     const max = Math.max(0, ...samples.flatMap((s) => series.map((se) => se.value(s))));
-    const { top: yTop, step } = niceAxis(max);
+    // bytes: round steps in KiB or MiB
+    const unit = binary ? (max >= 4 * 1048576 ? 1048576 : max >= 4096 ? 1024 : 1) : 1;
+    const axis = niceAxis(max / unit);
+    const yTop = axis.top * unit, step = axis.step * unit;
     const y = (v: number) => y0 + panelH - (v / yTop) * panelH;
     out.push(`<text x="${left}" y="${y0 - 8}" font-weight="bold">${esc(label)}</text>`);
     for (let v = 0; v <= yTop + step / 2; v += step) {
@@ -76,7 +81,7 @@ export function monitorSvg(input: MonitorJSON | readonly MonitorSample[], option
   panel(top, "bytes", [
     { name: "heap (arenas + large)", colour: "#616161", value: (s) => s.heapBytes ?? 0, dash: "4 3" },
     { name: "allocated blocks", colour: "#1565c0", value: (s) => s.allocatedBytes },
-  ], (v) => formatSize(v, false));
+  ], (v) => formatSize(v, false), true);
 
   const totals = new Map<string, number>();
   const last = samples.at(-1);
@@ -104,7 +109,7 @@ export function monitorSvg(input: MonitorJSON | readonly MonitorSample[], option
     out.push(`<text x="${left + plotW + 34}" y="${yAxis - 36 + g * 14}">gen ${g} collection</text>`);
   });
   const { step: tStep } = niceAxis(tMax, 6);
-  for (let t = 0; t <= tMax + tStep / 2; t += tStep) {
+  for (let t = 0; t <= tMax * (1 + 1e-9); t += tStep) {
     out.push(`<text x="${x(t).toFixed(1)}" y="${yAxis + 20}" text-anchor="middle" fill="#555">${t >= 1000 ? `${(t / 1000).toFixed(1)} s` : `${t.toFixed(0)} ms`}</text>`);
   }
   out.push(`</svg>`);

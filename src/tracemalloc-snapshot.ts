@@ -1656,7 +1656,12 @@ export class Snapshot {
     checkStr("Snapshot.dump", "filename", filename);
     const fs = nodeFs();
     if (fs === null) throw new PyRuntimeError("Snapshot.dump needs Node's fs; use toJSON() in browsers");
-    fs.writeFileSync(filename, JSON.stringify(this.toJSON()));
+    try {
+      fs.writeFileSync(filename, JSON.stringify(this.toJSON()));
+    } catch (e) {
+      // (the PyError family has no OSError: the system's reason is kept as the cause)
+      throw new PyRuntimeError(`Snapshot.dump: cannot write ${filename}: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /** Reads a snapshot written by dump (Node only). */
@@ -1664,6 +1669,12 @@ export class Snapshot {
     checkStr("Snapshot.load", "filename", filename);
     const fs = nodeFs();
     if (fs === null) throw new PyRuntimeError("Snapshot.load needs Node's fs; use Snapshot.fromJSON() in browsers");
-    return Snapshot.fromJSON(fs.readFileSync(filename, "utf8"));
+    let text: string;
+    try {
+      text = fs.readFileSync(filename, "utf8");
+    } catch (e) {
+      throw new PyRuntimeError(`Snapshot.load: cannot read ${filename}: ${(e as Error).message}`, { cause: e });
+    }
+    return Snapshot.fromJSON(text);
   }
 }

@@ -24,12 +24,27 @@ export interface TracemallocStartOptions {
   jsStack?: boolean;
 }
 
-/** Where this module's own code is: frames there are pyheap's, not the caller's. */
-function selfDirectory(): string | undefined {
-  const file = captureFrames(4)[0]?.[0];
-  if (!file) return undefined;
-  const cut = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
-  return cut > 0 ? file.slice(0, cut + 1) : undefined;
+/** The file this module's code runs from (the bundle, or src/tracemalloc.ts). */
+function selfFile(): string | undefined {
+  return captureFrames(4)[0]?.[0];
+}
+
+/**
+ * pyheap's own functions, by the names V8 reports (bundlers may prefix a class name with _ or
+ * suffix a digit): the frames between the caller and the engine.
+ */
+const PYHEAP_TYPES = /^_?(Heap|Objects|Ref|ObjectIterator|Raw|Gc|Sys|Mem|Tracemalloc|Frames|Leaks|Monitor|WeakrefModule|Finalize|WeakValueDictionary|WeakKeyDictionary|WeakSet|PyClass|Engine)\d*$/;
+const PYHEAP_FUNCTIONS = /^(g|tm_js_frames|captureFrames|withItems|iterate|deepFrom|deepToJS|fromJS|fill|walkSecure|secure)\d*$/;
+
+/** A file URL as a path (Node's stacks name ES modules by URL); other names unchanged. */
+function pathOf(file: string): string {
+  if (!file.startsWith("file://") || typeof globalThis.process?.versions?.node !== "string") return file;
+  try {
+    const p = decodeURIComponent(new URL(file).pathname);
+    return /^\/[A-Za-z]:\//.test(p) ? p.slice(1) : p;
+  } catch {
+    return file;
+  }
 }
 
 /** (file, line) of each frame of a V8 or SpiderMonkey/JSC stack text, most recent first. */
@@ -45,7 +60,7 @@ function stackFiles(stack: string): [string, number][] {
 export class Tracemalloc {
   readonly #engine: () => Engine;
   readonly #files: Filenames;
-  readonly #self = selfDirectory();
+  readonly #self = selfFile();
   /** Traceback ids -> their frames (an id is an address: valid until the traces are cleared). */
   #tracebacks = new Map<number, { traceback: Traceback; raw: [string, number][]; total: number }>();
 
@@ -184,7 +199,23 @@ export class Tracemalloc {
 
   /** env.tm_js_frames: the caller's JS frames outside pyheap, most recent first. */
   #jsFrames(e: Engine, buf: number, max: number): number {
-    const frames = captureFrames(Math.min(max, 1000) + 24).filter(([f]) => !f.startsWith("wasm:") && !(this.#self && f.startsWith(this.#self)) && !f.startsWith("node:"));
+    // the stack, most recent first: this function, the engine (wasm), pyheap's host code from
+    // the engine call up to the public method called, then the caller's frames
+    const all = captureFrames(Math.min(max, 1000) + 32).filter((f) => !f[0].startsWith("wasm:") && !f[0].startsWith("node:"));
+    const self = this.#self, dir = self ? self.slice(0, Math.max(self.lastIndexOf("/"), self.lastIndexOf("\\")) + 1) : "";
+    const fromSources = /\/src\/tracemalloc\.ts$/.test(self ?? "");
+    let i = 0;
+    while (i < all.length) {
+      const [file, , type, fn] = all[i];
+      // by name when V8 gives names (a bundle may hold the caller's code too), else by file;
+      // an anonymous function in pyheap's own file is pyheap's (its callbacks)
+      const ours = (fromSources && file.startsWith(dir)) || (type !== undefined
+        ? PYHEAP_TYPES.test(type) || PYHEAP_FUNCTIONS.test(fn ?? "") || (file === self && !fn)
+        : file === self);
+      if (!ours) break;
+      i++;
+    }
+    const frames = all.slice(i).map(([f, l]) => [pathOf(f), l] as [string, number]);
     const u = e.u32;
     const n = Math.min(frames.length, max);
     for (let i = 0; i < n; i++) {
@@ -198,6 +229,8 @@ export class Tracemalloc {
 interface CallSite {
   getFileName(): string | null | undefined;
   getLineNumber(): number | null;
+  getTypeName(): string | null;
+  getFunctionName(): string | null;
 }
 type V8Error = ErrorConstructor & {
   captureStackTrace?: (target: object) => void;
@@ -209,7 +242,7 @@ type V8Error = ErrorConstructor & {
  * V8's structured call sites when no hook formats stacks (no stack text is made), else
  * the parsed text of an Error's stack.
  */
-function captureFrames(limit: number): [string, number][] {
+function captureFrames(limit: number): [string, number, string?, string?][] {
   const E = Error as V8Error;
   const saved = Error.stackTraceLimit;
   Error.stackTraceLimit = limit;
@@ -217,7 +250,9 @@ function captureFrames(limit: number): [string, number][] {
     // (with a prepareStackTrace hook installed, such as source-map-support's, the text
     // goes through it and its lines are the sources'; V8's call sites give the
     // generated code's lines)
-    if (typeof E.captureStackTrace === "function" && E.prepareStackTrace === undefined) {
+    const prepare0 = E.prepareStackTrace;
+    // (Node's own default, "ErrorPrepareStackTrace", is no user hook)
+    if (typeof E.captureStackTrace === "function" && (prepare0 === undefined || prepare0.name === "ErrorPrepareStackTrace")) {
       const prepare = E.prepareStackTrace;
       E.prepareStackTrace = (_err, sites) => sites;
       const holder: { stack?: unknown } = {};
@@ -225,11 +260,11 @@ function captureFrames(limit: number): [string, number][] {
         E.captureStackTrace(holder);
         const sites = holder.stack;
         if (Array.isArray(sites)) {
-          const out: [string, number][] = [];
+          const out: [string, number, string?, string?][] = [];
           for (const s of sites as CallSite[]) {
             const file = s.getFileName();
             const line = s.getLineNumber();
-            if (file && line !== null) out.push([file, line]);
+            if (file && line !== null) out.push([file, line, s.getTypeName() ?? "", s.getFunctionName() ?? ""]);
           }
           return out;
         }

@@ -159,9 +159,9 @@ async function tracemallocLesson(w: (s: string) => void): Promise<void> {
   w("\n== 9. tracemalloc: which line allocated the memory (heap.frames says where the program is)\n\n");
   w("  app.py:                                  an interpreter on pyheap calls, as it runs:\n");
   w("    1  def load(n):                          heap.frames.push(\"app.py\", 5) / push(\"app.py\", 2)\n");
-  w("    2      rows = [[i + 0.5] for i in ...]    (allocations here are traced to line 2)\n");
-  w("    3      index = {i: r for ...}            heap.frames.setLine(3)\n");
-  w("    4      return rows, index                heap.frames.pop()\n");
+  w("    2      rows = [[i + 0.5] for i in ...]   (allocations here are traced to line 2)\n");
+  w("    3      index = {i: r for ...}           heap.frames.setLine(3)\n");
+  w("    4      return rows, index               heap.frames.pop()\n");
   w("    5  data = load(2000)\n\n");
   heap.gc.collect();
   heap.tracemalloc.start(2);
@@ -181,9 +181,11 @@ async function tracemallocLesson(w: (s: string) => void): Promise<void> {
   w("  >>> for stat in tracemalloc.take_snapshot().statistics('lineno'): print(stat)\n");
   for (const stat of snap.statistics("lineno")) w(`  ${String(stat)}\n`);
   const [current, peak] = heap.tracemalloc.getTracedMemory();
-  w(`  >>> tracemalloc.get_traced_memory()  (${current}, ${peak})\n`);
-  w(`  (line 2: 2,001 lists, their item arrays and 2,000 floats; line 3: the dict's table, resized as it grew,\n`);
-  w(`   and the ints above 256. The traces live in the engine: ${heap.tracemalloc.getTracemallocMemory().toLocaleString("en-US")} bytes of tracemalloc memory.)\n`);
+  w(`  >>> tracemalloc.get_traced_memory()\n  (${current}, ${peak})\n`);
+  w(`  (line 2: 2,001 lists, their item arrays and 2,000 floats; line 3: the dict, its table and the ints\n`);
+  w(`   above 256 (small ints are immortal, never allocated). The peak is higher than the current figure:\n`);
+  w(`   each time the dict's table grew, the old and the new table were both alive for a moment.\n`);
+  w(`   The traces live in the engine: ${heap.tracemalloc.getTracemallocMemory().toLocaleString("en-US")} bytes of tracemalloc memory.)\n`);
   rows.release();
   index.release();
   heap.tracemalloc.stop();
@@ -193,6 +195,10 @@ async function tracemallocLesson(w: (s: string) => void): Promise<void> {
 async function leakHunt(w: (s: string) => void): Promise<void> {
   using heap = await Heap.create();
   w("\n== 10. a leak hunt: what grows, who holds it, and the fix\n\n");
+  w("  cache = {}\n");
+  w("  def handle(request_id):\n");
+  w("      session = Session(user=request_id)    # (pyheap: a new int for the key and one for the attribute)\n");
+  w("      cache[request_id] = session           # \"for speed\": every session is remembered\n\n");
   const Session = heap.defineClass("Session");
   const cache = heap.dict();
   const handle = (i: number, cached: { set(k: number, v: Ref): void }) => {

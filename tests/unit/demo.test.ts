@@ -12,7 +12,7 @@ describe("pyheap demo", () => {
     expect(out).toContain("heap invariants: all hold");
     expect(out).toMatch(/app\.py:2: size=\S+ \S+, count=6002, average=17 B/);
     expect(out).toMatch(/app\.py:3: size=\S+ \S+, count=\d+, average=\d+ B/);
-    expect(out).toMatch(/Session 1000 \+1000/);
+    expect(out).toMatch(/Session\s+1000\s+\+1000/);
     expect(out).toContain("why is a finished request's Session alive?  dict[1500] -> Session");
     expect(out).toContain("(nothing grew)");
     expect(out).toContain("the weak cache holds 0 entries");

@@ -89,7 +89,9 @@ describe("heap.leaks.showGrowth", () => {
     for (const r of more) r.release();
     expect(h.leaks.showGrowth()).toEqual([]); // below the peak is not growth
     const lines = Leaks.formatGrowth([{ type: "Cache", count: 30, delta: 30 }, { type: "list", count: 1234, delta: 7 }]);
-    expect(lines).toEqual(["Cache   30 +30", "list  1234  +7"]);
+    // objgraph: '%-*s%9d %+9d'
+    expect(lines).toEqual(["Cache       30       +30", "list      1234        +7"]);
+    expect(() => Leaks.formatGrowth([{}] as never)).toThrow(PyTypeError);
     expect(() => h.leaks.showGrowth(-1)).toThrow(PyTypeError);
     for (const r of [...keep, ...early]) r.release();
     h.close();
@@ -162,6 +164,11 @@ describe("heap.leaks.retainerPath and whyAlive", () => {
     w.release();
     expect(h.sys.getrefcount(obj)).toBe(w.refcount);
     expect(() => h.leaks.whyAlive(3 as never)).toThrow(PyTypeError);
+    // an immortal object is its own root
+    const none = h.from(null) as never as import("../../src/node.js").Ref;
+    expect(String(h.leaks.retainerPath(none))).toBe("NoneType");
+    const wn = h.leaks.whyAlive(none);
+    expect([wn.referrers.length, wn.external, String(wn.path)]).toEqual([0, 0, "NoneType"]);
     for (const r of [extra, d, holder, obj]) r.release();
     h.close();
   });

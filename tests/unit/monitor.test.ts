@@ -68,6 +68,8 @@ describe("heap.monitor", () => {
     expect(() => h.monitor.start({ everyAllocations: 0 })).toThrow(PyValueError);
     expect(() => h.monitor.start({ everyMs: 1.5 })).toThrow(PyTypeError);
     expect(() => h.monitor.start(null as never)).toThrow(PyTypeError);
+    expect(() => h.monitor.start({ everyMS: 10 } as never)).toThrow(PyValueError);
+    expect(() => monitorCSV(null as never)).toThrow(PyTypeError);
     expect(h.monitor.running).toBe(false);
     h.monitor.start({ everyMs: 5 });
     expect(() => h.monitor.start()).toThrow(PyRuntimeError);

@@ -261,3 +261,37 @@ describe("heap.tracemalloc", () => {
     h.close();
   });
 });
+
+describe("jsStack outside the test runner", () => {
+  it.skipIf(testEngine === "debug")("finds the caller's file and line in a plain ES module and in a bundle holding pyheap too", async () => {
+    const { mkdtempSync, writeFileSync, copyFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { execFileSync } = await import("node:child_process");
+    const { build } = await import("esbuild");
+    const dir = mkdtempSync(join(tmpdir(), "pyheap-js-"));
+    try {
+      const src = (from: string) => [
+        `import { Heap } from ${JSON.stringify(from)};`,
+        "const h = await Heap.create();",
+        "h.tracemalloc.start(2, { jsStack: true });",
+        "function make() {",
+        "  return h.list([1]);",
+        "}",
+        "const x = make();",
+        "console.log(JSON.stringify([...h.tracemalloc.getObjectTraceback(x)].map((f) => [f.filename, f.lineno])));",
+      ].join("\n");
+      writeFileSync(join(dir, "plain.mjs"), src(new URL("../../build/node.js", import.meta.url).href));
+      const plain = JSON.parse(execFileSync(process.execPath, [join(dir, "plain.mjs")], { encoding: "utf8" }));
+      expect(plain).toEqual([[join(dir, "plain.mjs"), 7], [join(dir, "plain.mjs"), 5]]);
+      writeFileSync(join(dir, "app.ts"), src(new URL("../../src/node.ts", import.meta.url).pathname));
+      await build({ entryPoints: [join(dir, "app.ts")], bundle: true, platform: "node", format: "esm", outfile: join(dir, "bundle.mjs"), logLevel: "silent" });
+      copyFileSync(new URL("../../build/pyheap.wasm", import.meta.url), join(dir, "pyheap.wasm"));
+      const bundled = JSON.parse(execFileSync(process.execPath, [join(dir, "bundle.mjs")], { encoding: "utf8" })) as [string, number][];
+      expect(bundled.map(([f]) => f)).toEqual([join(dir, "bundle.mjs"), join(dir, "bundle.mjs")]);
+      expect(bundled[0][1]).toBeGreaterThan(bundled[1][1]); // the call of make(), then the line in make()
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

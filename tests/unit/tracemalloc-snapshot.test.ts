@@ -382,7 +382,9 @@ describe("tracemalloc snapshot classes: pyheap's API", () => {
       } catch (e) {
         missing = e;
       }
-      expect((missing as NodeJS.ErrnoException).code).toBe("ENOENT");
+      // a PyRuntimeError (the PyError family has no OSError), the system's reason as its cause
+      expect(missing).toBeInstanceOf(PyRuntimeError);
+      expect(((missing as Error).cause as NodeJS.ErrnoException).code).toBe("ENOENT");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -17,8 +17,8 @@
 //
 // Invariant: count is the length of the chain from head, at most the caller's max.
 
-import { objFree } from "./obmalloc";
 import { liveBorn, liveDied } from "./livecount";
+import { objectDied, idsKept, idForget } from "./objmap";
 
 @unmanaged export class FreeList {
   head: usize;
@@ -42,6 +42,7 @@ import { liveBorn, liveDied } from "./livecount";
 @inline export function freeListPush(fl: FreeList, o: usize, max: i32, type: u32, size: usize): bool {
   if (PYHEAP_DEBUG || fl.count >= max) return false;
   liveDied(type, size);
+  if (idsKept) idForget(o);
   store<u32>(o, <u32>fl.head);
   fl.head = o;
   fl.count++;
@@ -53,9 +54,14 @@ export function freeListClear(fl: FreeList, before: usize): void {
   let o = fl.head;
   while (o) {
     const next = <usize>load<u32>(o);
-    objFree(o - before);
+    objectDied(o, o - before);
     o = next;
   }
   fl.head = 0;
   fl.count = 0;
+}
+
+/** f(o, arg) for every kept object (a snapshot skips them: they are dead). */
+export function freeListEach(fl: FreeList, f: (o: usize, arg: usize) => void, arg: usize): void {
+  for (let o = fl.head; o; o = <usize>load<u32>(o)) f(o, arg);
 }

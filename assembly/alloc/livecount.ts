@@ -20,8 +20,6 @@
 // Invariant: table[t] >> 32 is the number of live objects of type t with a block; its low half the
 // sum of their blocks' usable sizes.
 
-import { objUsableSize, smallInRaw, clearSmallInRaw } from "./obmalloc";
-import { SMALL_REQUEST_THRESHOLD } from "./config";
 
 /** The tables' length (object/header.ts's MAX_TYPES, checked at liveInit). */
 const LIVE_TYPES: usize = 4096;
@@ -48,20 +46,6 @@ export function liveInit(t: usize, types: u32): void {
   const at = table + (<usize>type << 3);
   if (PYHEAP_DEBUG) assert(table && <usize>type < LIVE_TYPES && (load<u64>(at) >> 32) > 0, "liveDied: no live object of this type");
   store<u64>(at, load<u64>(at) - (ONE | <u64>size));
-}
-
-/**
- * liveBorn of a new block of `size` requested bytes at `block`: a pool block's size class
- * from the request (no lookup), a large block's size looked up.
- */
-// @ts-ignore: decorator
-@inline export function liveBornSized(type: u32, size: usize, block: usize): void {
-  if (size - 1 < SMALL_REQUEST_THRESHOLD && !smallInRaw) {
-    liveBorn(type, poolBlockSize(size));
-  } else {
-    clearSmallInRaw();
-    liveBorn(type, objUsableSize(block));
-  }
 }
 
 /**

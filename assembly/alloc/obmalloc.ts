@@ -201,7 +201,7 @@ function hookedMalloc(nbytes: usize): usize {
 /**
  * Set when a request of 1..512 bytes went to the raw domain (no arena could be had): the
  * live census then looks the block's size up instead of deriving it from the request
- * (alloc/livecount.ts's liveBornSized clears it). A stale true only costs a lookup.
+ * (alloc/objmap.ts's objectBorn clears it). A stale true only costs a lookup.
  */
 export let smallInRaw: bool = false;
 export function clearSmallInRaw(): void { smallInRaw = false; }
@@ -223,11 +223,11 @@ function tracedMalloc(nbytes: usize): usize {
   else rawFree(p);
 }
 
-/** objFree of a live block p, answering its usable size (the free path reads the pool header anyway). */
+/** objFree of a live block p, answering its usable size; the caller knows whether p is a pool block (inPool). */
 // @ts-ignore: decorator
-@inline export function objFreeSized(p: usize): usize {
+@inline export function objFreeKnown(p: usize, inPool: bool): usize {
   if (tmTracing) tmRemove(p);
-  if (addressInRange(p)) {
+  if (inPool) {
     const size = INDEX2SIZE(changetype<PoolHeader>(p & ~(<usize>POOL_SIZE_MASK)).szidx);
     pymallocFree(p);
     return size;

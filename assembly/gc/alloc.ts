@@ -25,8 +25,9 @@
 // collector (which walks every object file): the engine's import graph has no cycle.
 // The reference is called only when count[0] passes the threshold.
 
-import { objMalloc, objFreeSized } from "../alloc/obmalloc";
-import { liveBornSized, liveDied } from "../alloc/livecount";
+import { objMalloc, objFree } from "../alloc/obmalloc";
+import { liveDied } from "../alloc/livecount";
+import { objectBorn, objectDied } from "../alloc/objmap";
 import { TYPE_MASK } from "../object/header";
 import { debugReserve, debugRegister, debugUnregister } from "../object/debug";
 import { ERR_MEMORY, fail } from "../object/errors";
@@ -37,14 +38,17 @@ let collector: () => void = noCollector;
 /** Makes the tie (index.ts's init). */
 export function setCollector(f: () => void): void { collector = f; }
 
-/** The block at p as a container object: GC head zeroed (untracked), refcnt 1. */
+/** The block at p as a container object: GC head zeroed (untracked), refcnt 1; 0 (p freed) when it cannot be mapped. */
 // @ts-ignore: decorator
 @inline function gcObjectAt(p: usize, type: u32, size: usize): usize {
   store<u64>(p, 0);
   const o = p + GC_HEAD;
   store<u32>(o, 1);
   store<u32>(o, type, 4);
-  liveBornSized(type, size, p);
+  if (!objectBorn(type, size, p, o)) {
+    objFree(p);
+    return fail(ERR_MEMORY);
+  }
   if (PYHEAP_DEBUG) debugRegister(o);
   return o;
 }
@@ -77,7 +81,7 @@ export function setCollector(f: () => void): void { collector = f; }
 @inline export function gcFreeUnlinked(o: usize): void {
   if (PYHEAP_DEBUG) debugUnregister(o);
   const type = load<u32>(o, 4) & TYPE_MASK;  // (read before the block is freed)
-  liveDied(type, objFreeSized(o - GC_HEAD));
+  liveDied(type, objectDied(o, o - GC_HEAD));
 }
 
 /** A new container object, GC head zeroed (untracked), refcnt 1; or 0. May collect. */
@@ -107,5 +111,5 @@ export function newGCObjectInCollector(type: u32, size: usize): usize {
   if (gcCount0 > 0) setGcCount0(gcCount0 - 1);
   if (PYHEAP_DEBUG) debugUnregister(o);
   const type = load<u32>(o, 4) & TYPE_MASK;  // (read before the block is freed)
-  liveDied(type, objFreeSized(o - GC_HEAD));
+  liveDied(type, objectDied(o, o - GC_HEAD));
 }

@@ -30,7 +30,7 @@
 import { TYPE_DICT, TYPE_TUPLE, TYPE_STR, isGC, typeId } from "./header";
 import { fail, ERR_KEY, ERR_MEMORY, lastError, lastErrorType } from "./errors";
 import { objMalloc, objFree } from "../alloc/obmalloc";
-import { FreeList, freeListPop, freeListPush, freeListClear } from "../alloc/freelist";
+import { FreeList, freeListPop, freeListPush, freeListClear, freeListEach } from "../alloc/freelist";
 import { poolBlockSize } from "../alloc/livecount";
 import { GC_HEAD, track, isTracked, deadCursor, setDeadCursor } from "../gc/heads";
 import { newGCObject, gcAlloc, gcLink, freeGCObject } from "../gc/alloc";
@@ -349,6 +349,7 @@ export function dictFinish(d: usize): void {
 }
 
 export function dictClearFreeList(): void { freeListClear(changetype<FreeList>(dictFree), GC_HEAD); }
+export function dictKeptEach(f: (o: usize, arg: usize) => void, arg: usize): void { freeListEach(changetype<FreeList>(dictFree), f, arg); }
 
 export function dictSizeof(d: usize): usize {
   const k = dictKeys(d);

@@ -28,9 +28,10 @@
 // Invariants kept here: a type id below ntypes has its flags set; TF_GC types are
 // allocated by gc/alloc.ts with a GC head, the others by newObject without one.
 
-import { objMalloc, objFree, objFreeSized } from "../alloc/obmalloc";
+import { objMalloc, objFree } from "../alloc/obmalloc";
 import { staticAlloc } from "../alloc/static";
-import { liveInit, liveBornSized, liveDied } from "../alloc/livecount";
+import { liveInit, liveDied } from "../alloc/livecount";
+import { objectBorn, objectDied } from "../alloc/objmap";
 import { debugReserve, debugRegister, debugUnregister } from "./debug";
 import { ERR_MEMORY, fail } from "./errors";
 
@@ -144,7 +145,10 @@ export function defineType(flags: u32, nslots: u32, keys: usize): u32 {
   if (!p) return fail(ERR_MEMORY);
   store<u32>(p, 1);
   store<u32>(p, type, 4);
-  liveBornSized(type, size, p);
+  if (!objectBorn(type, size, p, p)) {
+    objFree(p);
+    return fail(ERR_MEMORY);
+  }
   if (PYHEAP_DEBUG) debugRegister(p);
   return p;
 }
@@ -153,7 +157,7 @@ export function defineType(flags: u32, nslots: u32, keys: usize): u32 {
 @inline export function freeObject(o: usize): void {
   if (PYHEAP_DEBUG) debugUnregister(o);
   const type = typeId(o);  // (read before the block is freed)
-  liveDied(type, objFreeSized(o));
+  liveDied(type, objectDied(o, o));
 }
 
 // ---- immortal objects -----------------------------------------------------------------------

@@ -75,6 +75,11 @@ const KEYS_BYTES: usize = KEYS_INDEX + KEYS_INDEX_SLOTS;
 @inline function setKeysUsable(k: usize, n: i32): void { store<i32>(k, n, KEYS_USABLE); }
 // @ts-ignore: decorator
 @inline function keysName(k: usize, ix: u32): usize { return load<u32>(k + KEYS_NAMES + (<usize>ix << 2)); }
+/** The names of class cls's shared keys (heap snapshots): how many, and the one at key index ix. */
+// @ts-ignore: decorator
+@inline export function instKeyCount(cls: u32): u32 { return keysNentries(keysOf(cls)); }
+// @ts-ignore: decorator
+@inline export function instKeyName(cls: u32, ix: u32): usize { return keysName(keysOf(cls), ix); }
 // @ts-ignore: decorator
 @inline function nameSlot(name: usize): u32 { return <u32>(name >> 3) * 0x9e3779b1; }
 
@@ -133,7 +138,7 @@ const INST_USED: usize = 13;    // u8
 const INST_VALUES: usize = 16;
 
 // @ts-ignore: decorator
-@inline function instDict(o: usize): usize { return load<u32>(o, INST_DICT); }
+@inline export function instDict(o: usize): usize { return load<u32>(o, INST_DICT); }
 // @ts-ignore: decorator
 @inline function valuesCap(o: usize): u32 { return load<u8>(o, INST_CAP); }
 // @ts-ignore: decorator
@@ -141,7 +146,7 @@ const INST_VALUES: usize = 16;
 // @ts-ignore: decorator
 @inline function setValuesUsed(o: usize, n: u32): void { store<u8>(o, <u8>n, INST_USED); }
 // @ts-ignore: decorator
-@inline function valueSlot(o: usize, ix: u32): usize { return o + INST_VALUES + (<usize>ix << 2); }
+@inline export function valueSlot(o: usize, ix: u32): usize { return o + INST_VALUES + (<usize>ix << 2); }
 // @ts-ignore: decorator
 @inline function orderAt(o: usize, i: u32): usize { return o + INST_VALUES + (<usize>valuesCap(o) << 2) + i; }
 // @ts-ignore: decorator

@@ -25,7 +25,7 @@
 
 import { TYPE_INT, TYPE_BOOL, TYPE_FLOAT, newObject, freeObject, immortal } from "./header";
 import { staticAlloc } from "../alloc/static";
-import { FreeList, freeListPop, freeListPush, freeListClear } from "../alloc/freelist";
+import { FreeList, freeListPop, freeListPush, freeListClear, freeListEach } from "../alloc/freelist";
 import { poolBlockSize } from "../alloc/livecount";
 
 // ---- layout ----
@@ -171,6 +171,7 @@ export function floatDealloc(o: usize): void {
 }
 
 export function floatClearFreeList(): void { freeListClear(changetype<FreeList>(floatFree), 0); }
+export function floatKeptEach(f: (o: usize, arg: usize) => void, arg: usize): void { freeListEach(changetype<FreeList>(floatFree), f, arg); }
 
 // ---- hashing (Python's numeric hash, 32-bit parameters) -------------------------------
 const HASH_BITS: u32 = 31;

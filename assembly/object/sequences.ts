@@ -26,7 +26,7 @@ import {
 import { fail, ERR_INDEX, ERR_MEMORY } from "./errors";
 import { staticAlloc } from "../alloc/static";
 import { objMalloc, objRealloc, objFree } from "../alloc/obmalloc";
-import { FreeList, freeListPop, freeListPush, freeListClear } from "../alloc/freelist";
+import { FreeList, freeListPop, freeListPush, freeListClear, freeListEach } from "../alloc/freelist";
 import { poolBlockSize } from "../alloc/livecount";
 import { GC_HEAD, track, deadCursor, setDeadCursor } from "../gc/heads";
 import { newGCObject, newGCObjectInCollector, gcAlloc, gcLink, freeGCObject } from "../gc/alloc";
@@ -133,6 +133,11 @@ export function tupleFreeCount(): i32 {
   return s;
 }
 
+/** f(o, arg) for every kept tuple and list (gc/snapshot.ts skips them). */
+export function seqKeptEach(f: (o: usize, arg: usize) => void, arg: usize): void {
+  for (let n = 1; n < TUPLE_MAXSAVESIZE; n++) freeListEach(tupleFreeList(n), f, arg);
+  freeListEach(changetype<FreeList>(listFree), f, arg);
+}
 export function tupleClearFreeLists(): void {
   for (let n = 1; n < TUPLE_MAXSAVESIZE; n++) freeListClear(tupleFreeList(n), GC_HEAD);
 }

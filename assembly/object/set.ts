@@ -32,7 +32,7 @@ import { visit } from "../gc/visit";
 import { incref, decref, dropChild } from "./refcount";
 import { hashOf, objEq, enterRecursion, leaveRecursion } from "./hash";
 
-const DUMMY: u32 = 1;
+export const DUMMY: u32 = 1;
 
 // ---- layout ----
 const SET_USED: usize = 8;
@@ -52,7 +52,7 @@ const ENTRY_KEY: usize = 4;   // an entry: hash i32, key
 // @ts-ignore: decorator
 @inline export function setTable(s: usize): usize { return load<u32>(s, SET_TABLE); }
 // @ts-ignore: decorator
-@inline function slotKey(t: usize, j: u32): usize { return load<u32>(t + (<usize>j << 3), ENTRY_KEY); }
+@inline export function slotKey(t: usize, j: u32): usize { return load<u32>(t + (<usize>j << 3), ENTRY_KEY); }
 
 export function setNew(frozen: bool): usize {
   const s = newGCObject(frozen ? TYPE_FROZENSET : TYPE_SET, SET_BYTES);

@@ -143,6 +143,28 @@ export interface EngineFunctions {
   retainers_referrer_refs(i: number): number;
   /** assembly/gc/abi/retainers_end() */
   retainers_end(): void;
+  /** assembly/gc/abi/snap_build(): i32 */
+  snap_build(): number;
+  /** assembly/gc/abi/snap_node_count(): u32 */
+  snap_node_count(): number;
+  /** assembly/gc/abi/snap_edge_count(): u32 */
+  snap_edge_count(): number;
+  /** assembly/gc/abi/snap_nodes(): usize */
+  snap_nodes(): number;
+  /** assembly/gc/abi/snap_edges(): usize */
+  snap_edges(): number;
+  /** assembly/gc/abi/snap_end() */
+  snap_end(): void;
+  /** assembly/gc/abi/snap_mark(): u32 */
+  snap_mark(): number;
+  /** assembly/gc/abi/snap_since(mark: u32): i32 */
+  snap_since(mark: number): number;
+  /** assembly/gc/abi/since_records(): usize */
+  since_records(): number;
+  /** assembly/gc/abi/since_count(): u32 */
+  since_count(): number;
+  /** assembly/gc/abi/since_end() */
+  since_end(): void;
   /** assembly/object/abi/debug_live_count(): u32 */
   debug_live_count(): number;
   /** assembly/object/abi/debug_is_live(o: usize): bool */
@@ -439,6 +461,20 @@ export const ENGINE_CONSTANTS = {
   MISUSE_TYPE: 2, // i32
   MISUSE_REFCNT: 3, // i32
   NUM_GENERATIONS: 3, // i32
+  SNAP_SYNTHETIC: 4294901760, // u32
+  SNAP_GROUPS: 4, // u32
+  SNAP_ROOT: 0, // u32
+  SNAP_HANDLES: 1, // u32
+  SNAP_IMMORTAL: 2, // u32
+  SNAP_GARBAGE: 3, // u32
+  SNAP_EDGE_ELEMENT: 0, // u32
+  SNAP_EDGE_PROPERTY: 1, // u32
+  SNAP_EDGE_SLOT: 2, // u32
+  SNAP_EDGE_KEY: 3, // u32
+  SNAP_EDGE_VALUE: 4, // u32
+  SNAP_EDGE_DICT: 5, // u32
+  SNAP_EDGE_OBJ: 6, // u32
+  SNAP_EDGE_WEAK: 7, // u32
   DEBUG_STATS: 1, // u32
   DEBUG_COLLECTABLE: 2, // u32
   DEBUG_UNCOLLECTABLE: 4, // u32
@@ -447,6 +483,6 @@ export const ENGINE_CONSTANTS = {
   STAT_COLLECTED: 1, // i32
   STAT_UNCOLLECTABLE: 2, // i32
   SCRATCH_WORDS: 1024, // i32
-  SCRATCH: 4840, // usize
+  SCRATCH: 5312, // usize
 } as const;
 export type EngineConstantName = keyof typeof ENGINE_CONSTANTS;

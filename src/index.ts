@@ -16,8 +16,9 @@ export {
 export type { MallocStats, SizeClassStats, ArenaPicture } from "./stats.js";
 export { Frames } from "./frames.js";
 export {
-  Leaks, RetainerPath, type TypeStat, type Growth, type RetainerStep, type Referrer, type WhyAlive,
+  Leaks, RetainerPath, LeakMark, SinceReport, type SinceType, type SinceTraceback, type TypeStat, type Growth, type RetainerStep, type Referrer, type WhyAlive,
 } from "./leaks.js";
+export type { HeapSnapshotData } from "./heapsnapshot.js";
 export { Monitor, monitorCSV, type MonitorOptions, type MonitorSample, type MonitorJSON } from "./monitor.js";
 export { monitorSvg, type PlotOptions } from "./plot.js";
 export { Tracemalloc, type TracemallocStartOptions } from "./tracemalloc.js";

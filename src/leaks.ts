@@ -8,6 +8,9 @@ import { FIRST_CLASS, IMMORTAL_REFCNT, T, TYPE_NAMES } from "./constants.js";
 import type { Objects } from "./objects.js";
 import { PyMemoryError, PyTypeError, PyValueError } from "./errors.js";
 import { Ref } from "./handles.js";
+import type { Tracemalloc } from "./tracemalloc.js";
+import { refuseInCollection } from "./heapsnapshot.js";
+import { formatSize, type Traceback } from "./tracemalloc-snapshot.js";
 
 export interface TypeStat {
   /** The type's name (the class name for instances; classes of one name are one row). */
@@ -72,14 +75,121 @@ export interface WhyAlive {
   release(): void;
 }
 
+/** A point in a heap's life (leaks.mark()): every object allocated later is after it. */
+export class LeakMark {
+  /** @internal */ readonly _leaks: Leaks;
+  /** @internal The first id an object allocated after the mark may have. */ readonly _id: number;
+  /** When the mark was taken (performance.now()). */
+  readonly time: number;
+  /** @internal */
+  constructor(leaks: Leaks, id: number, time: number) {
+    this._leaks = leaks;
+    this._id = id;
+    this.time = time;
+  }
+}
+
+export interface SinceType {
+  type: string;
+  count: number;
+  /** The bytes of their own blocks (as typeStats counts them). */
+  bytes: number;
+}
+
+export interface SinceTraceback extends SinceType {
+  /** Where they were allocated, or null for objects allocated while tracemalloc was not tracing. */
+  traceback: Traceback | null;
+}
+
+/** leaks.since(mark): the objects allocated after the mark that are still alive. */
+export class SinceReport {
+  /** @internal */
+  constructor(
+    readonly count: number,
+    readonly bytes: number,
+    /** Per type, most bytes first. */
+    readonly byType: SinceType[],
+    /** Per type and allocating traceback, most bytes first. */
+    readonly byTraceback: SinceTraceback[],
+  ) {}
+
+  /** Lines for people: `<type> at <file>:<line>: size=..., count=...` (tracemalloc's size format), at most limit. */
+  format(limit = 10): string[] {
+    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0) throw new PyTypeError("format: limit must be a non-negative integer");
+    return this.byTraceback.slice(0, limit).map((r) => {
+      const f = r.traceback?.at(-1);
+      const where = f ? `${f.filename}:${f.lineno}` : "(not traced)";
+      return `${r.type} at ${where}: size=${formatSize(r.bytes, false)}, count=${r.count}, average=${formatSize(Math.round(r.bytes / r.count), false)}`;
+    });
+  }
+}
+
 export class Leaks {
   readonly #o: Objects;
+  readonly #tm: Tracemalloc;
   /** showGrowth's peaks per type name (objgraph's peak_stats). */
   #peaks = new Map<string, number>();
 
   /** @internal */
-  constructor(objects: Objects) {
+  constructor(objects: Objects, tracemalloc: Tracemalloc) {
     this.#o = objects;
+    this.#tm = tracemalloc;
+  }
+
+  /**
+   * Marks this moment: leaks.since(mark) will list the objects allocated after it that are
+   * still alive. Gives every live object its lasting id (the heap-snapshot ids); from then
+   * on the heap keeps them (about 16 bytes per object). Forces no collection.
+   */
+  mark(): LeakMark {
+    const x = this.#o.engine.exports;
+    refuseInCollection(this.#o.engine, "leaks.mark()");
+    const id = x.snap_mark() >>> 0;
+    if (!id) throw new PyMemoryError("leaks.mark(): the heap's memory is exhausted (ids need about 16 bytes per object)");
+    return new LeakMark(this, id, performance.now());
+  }
+
+  /**
+   * The objects allocated after mark that are still alive, grouped by type and, for those
+   * allocated while tracemalloc was tracing, by the traceback that allocated them (the
+   * type x line matrix). Forces no collection: a cycle awaiting collection is counted.
+   */
+  since(mark: LeakMark): SinceReport {
+    if (!(mark instanceof LeakMark)) throw new PyTypeError("since: mark must be what leaks.mark() returned");
+    if (mark._leaks !== this) throw new PyValueError("since: this mark belongs to another heap");
+    const o = this.#o;
+    const x = o.engine.exports;
+    refuseInCollection(o.engine, "leaks.since()");
+    if (!x.snap_since(mark._id)) throw new PyMemoryError("leaks.since(): the heap's memory is exhausted");
+    let rows: Uint32Array;
+    try {
+      const n = x.since_count() >>> 0;
+      rows = new Uint32Array(o.engine.u32.buffer, x.since_records() >>> 0, n * 3).slice();
+    } finally {
+      x.since_end();
+    }
+    const byType = new Map<number, SinceType>();
+    const byTb = new Map<string, SinceTraceback & { tb: number; t: number }>();
+    let count = 0, bytes = 0;
+    for (let i = 0; i < rows.length; i += 3) {
+      const t = rows[i], b = rows[i + 1], tb = rows[i + 2];
+      count++;
+      bytes += b;
+      let r = byType.get(t);
+      if (!r) byType.set(t, (r = { type: o.typeNameOf(t), count: 0, bytes: 0 }));
+      r.count++;
+      r.bytes += b;
+      const key = `${t}:${tb}`;
+      let q = byTb.get(key);
+      if (!q) byTb.set(key, (q = { type: r.type, traceback: null, count: 0, bytes: 0, tb, t }));
+      q.count++;
+      q.bytes += b;
+    }
+    const order = (a: SinceType, b: SinceType) => b.bytes - a.bytes || b.count - a.count || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0);
+    const tbs: SinceTraceback[] = [...byTb.values()].map(({ type, count, bytes, tb }) => ({
+      type, count, bytes, traceback: tb ? this.#tm.tracebackOf(tb) : null,
+    }));
+    return new SinceReport(count, bytes, [...byType.values()].sort(order), tbs.sort(order));
   }
 
   /** Live objects and bytes per type, most numerous first (objgraph's most_common_types, with bytes). */

@@ -125,7 +125,11 @@ export class Objects {
 
   // ---- errors -----------------------------------------------------------------
   typeName(id: number): string {
-    const t = this.engine.exports.obj_type(id);
+    return this.typeNameOf(this.engine.exports.obj_type(id));
+  }
+
+  /** The name of type id t (a class's own name). */
+  typeNameOf(t: number): string {
     return t >= FIRST_CLASS ? (this.classes.get(t)?.name ?? `class#${t}`) : TYPE_NAMES[t] ?? `type#${t}`;
   }
 

@@ -184,6 +184,11 @@ export class Tracemalloc {
     }
   }
 
+  /** @internal The Traceback of engine traceback id tb (leaks.since). */
+  tracebackOf(tb: number): Traceback {
+    return this.#traceback(this.#engine(), tb).traceback;
+  }
+
   #traceback(e: Engine, tb: number): { traceback: Traceback; raw: [string, number][]; total: number } {
     let t = this.#tracebacks.get(tb);
     if (t) return t;

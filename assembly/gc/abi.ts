@@ -2,6 +2,9 @@
 // The host (src/gc.ts) validates arguments and gives them CPython's errors.
 
 import { retainersWalk, retainerParent, retainerInRefs, retainersEnd } from "./retainers";
+import {
+  snapBuild, snapEnd, snapNodeCount, snapEdgeCount, snapNodes, snapEdges, snapMark, snapSince, sinceEnd, sinceRecords, sinceCount,
+} from "./snapshot";
 import { referrerCount, referrerAt, referrerRefs } from "./retainset";
 import {
   gcCollect, gcEnable, gcIsEnabled, gcIsCollecting, gcSetThreshold, gcGetThreshold, gcGetCount, gcGetStat,
@@ -73,3 +76,20 @@ export function retainers_referrer_count(): u32 { return referrerCount; }
 export function retainers_referrer(i: u32): usize { return referrerAt(i); }
 export function retainers_referrer_refs(i: u32): u32 { return referrerRefs(i); }
 export function retainers_end(): void { retainersEnd(); }
+
+// ---- heap snapshots and leaks.mark/since (gc/snapshot.ts) ----
+/** Builds the node and edge records of every live object. 1, or 0 (memory short). */
+export function snap_build(): i32 { return snapBuild(); }
+export function snap_node_count(): u32 { return snapNodeCount; }
+export function snap_edge_count(): u32 { return snapEdgeCount; }
+/** The records: u32[4 x node count] and u32[3 x edge count] (valid until snap_end or the next allocation). */
+export function snap_nodes(): usize { return snapNodes; }
+export function snap_edges(): usize { return snapEdges; }
+export function snap_end(): void { snapEnd(); }
+/** Gives every live object an id; the mark (0: memory short). */
+export function snap_mark(): u32 { return snapMark(); }
+/** since records (u32[3 x since_count()]: type, bytes, traceback) of live objects with an id >= mark. 1, or 0. */
+export function snap_since(mark: u32): i32 { return snapSince(mark); }
+export function since_records(): usize { return sinceRecords; }
+export function since_count(): u32 { return sinceCount; }
+export function since_end(): void { sinceEnd(); }

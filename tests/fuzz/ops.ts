@@ -1347,7 +1347,47 @@ function opInstrument(f: Fuzzer): void {
   const rng = f.rng;
   const h = f.heap;
   const tm = h.tracemalloc;
-  switch (rng.int(6)) {
+  switch (rng.int(8)) {
+    case 6: {
+      // the object map against the live census: a snapshot's object nodes per type (the
+      // immortal ones aside) are typeStats' counts exactly; every edge ends at a node
+      const res = f.attempt("heap snapshot", () => h.takeHeapSnapshot(), { expect: null });
+      if (!res.ok) break;
+      const snap = res.value;
+      const n = snap.nodeCount;
+      const firstEdge: number[] = [];
+      let e = 0;
+      for (let i = 0; i < n; i++) { firstEdge.push(e); e += snap.nodes[i * 7 + 4]; }
+      f.check(e === snap.edgeCount, `snapshot: node edge counts add up to ${e}, not ${snap.edgeCount}`, "snapshot");
+      f.check(snap.edges.every((v, i) => i % 3 !== 2 || (v % 7 === 0 && v / 7 < n)), "snapshot: an edge ends outside the nodes", "snapshot");
+      const immortal = new Set<number>();
+      for (let k = 0; k < snap.nodes[2 * 7 + 4]; k++) immortal.add(snap.edges[(firstEdge[2] + k) * 3 + 2] / 7);
+      // (the census counts an object made immortal after its birth, an attribute name, and
+      // not the static immortals: None, small ints)
+      const counts = new Map<string, number>(), immortals = new Map<string, number>();
+      for (let i = 4; i < n; i++) {
+        const t = snap.strings[snap.nodes[i * 7 + 1]];
+        const m = immortal.has(i) ? immortals : counts;
+        m.set(t, (m.get(t) ?? 0) + 1);
+      }
+      const stats = new Map(h.leaks.typeStats().map((r) => [r.type, r.count]));
+      for (const t of new Set([...counts.keys(), ...stats.keys()])) {
+        const mortal = counts.get(t) ?? 0, census = stats.get(t) ?? 0;
+        // (inside a hook, objects being deallocated are counted by the census until freed)
+        if (f.hookDepth === 0) f.check(census >= mortal && census <= mortal + (immortals.get(t) ?? 0), `snapshot: ${mortal} live ${t} objects (and ${immortals.get(t) ?? 0} immortal), the census says ${census}`, "snapshot");
+      }
+      const ids = new Set<number>();
+      for (let i = 0; i < n; i++) ids.add(snap.nodes[i * 7 + 2]);
+      f.check(ids.size === n, "snapshot: two nodes share an id", "snapshot");
+      break;
+    }
+    case 7: {
+      const m = f.attempt("leaks.mark", () => h.leaks.mark(), { expect: null });
+      if (!m.ok) break;
+      const r = f.attempt("leaks.since", () => h.leaks.since(m.value), { expect: null });
+      if (r.ok) f.check(r.value.count === 0, `leaks.since(a mark just taken) lists ${r.value.count} objects`, "leaks");
+      break;
+    }
     case 0: {
       if (tm.isTracing()) {
         if (rng.chance(0.5)) f.attempt("tracemalloc.stop", () => tm.stop(), { expect: null });

@@ -108,7 +108,7 @@ program
   });
 program
   .command("tracemalloc")
-  .description("what tracing costs: untraced vs traced object creation (heap.frames, jsStack), CPython with and without tracemalloc, bytes per trace")
+  .description("what tracing costs: untraced vs traced object creation (heap.frames, jsStack), CPython with and without tracemalloc, bytes per trace; heap snapshot write time for 1M objects vs V8's")
   .option("--runs <n>", "samples per figure (median; a fresh heap each)", (v) => Math.round(num(v)), 5)
   .option("--steps <n>", "loop steps per sample", (v) => Math.round(num(v)), 1_000_000)
   .option("--python <cmd>", "the CPython to compare with", "python3")

@@ -304,11 +304,14 @@ export function snapBuild(): i32 {
   }
   mode = MODE_REACH;
   for (let i: u32 = 0; i < queueLen; i++) edgesOf(<usize>load<u32>(queue + (<usize>i << 2)));
+  // (the queue is done with: it keeps each node's group from here on)
   let edges: u64 = 3;
   for (let i: u32 = 0; i < orderLen; i++) {
     const o = orderAt(i);
     const e = idFind(nodes, o, idHash(o));
-    if (!(load<u32>(e, N_ORD) & REACHED)) groupCount[SNAP_GARBAGE]++;
+    const g = groupOf(o, e);
+    if (g == SNAP_GARBAGE) groupCount[SNAP_GARBAGE]++;
+    store<u32>(queue + (<usize>i << 2), g);
     edges += <u64>load<u32>(e, N_EDGES) + 1;   // + its group edge, at most one
   }
   // step 4
@@ -326,9 +329,7 @@ export function snapBuild(): i32 {
     synthetic(g, 1 + 2 * g, groupCount[g]);
     let k: u32 = 0;
     for (let i: u32 = 0; i < orderLen; i++) {
-      const o = orderAt(i);
-      const e = idFind(nodes, o, idHash(o));
-      if (groupOf(o, e) != g) continue;
+      if (load<u32>(queue + (<usize>i << 2)) != g) continue;
       store<u32>(edgeAt, SNAP_EDGE_ELEMENT); store<u32>(edgeAt, k++, 4); store<u32>(edgeAt, SNAP_GROUPS + i, 8);
       edgeAt += 12;
     }

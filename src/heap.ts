@@ -316,7 +316,8 @@ export class Heap {
    * current directory). Written in chunks; the heap is not changed.
    */
   writeHeapSnapshot(filename?: string): string {
-    return writeSnapshotFile(this.takeHeapSnapshot(), filename);
+    this.engine; // (a closed heap: PyReferenceError before any file is made)
+    return writeSnapshotFile(() => this.takeHeapSnapshot(), filename);
   }
 
   /**

@@ -198,6 +198,7 @@ interface FsWrite {
   openSync(path: string, flags: string): number;
   writeSync(fd: number, s: string): number;
   closeSync(fd: number): void;
+  unlinkSync(path: string): void;
 }
 
 let snapshotSeq = 0;
@@ -211,8 +212,12 @@ export function defaultSnapshotName(): string {
   return `Heap.${d.getFullYear()}${p2(d.getMonth() + 1)}${p2(d.getDate())}.${p2(d.getHours())}${p2(d.getMinutes())}${p2(d.getSeconds())}.${pid}.0.${seq}.heapsnapshot`;
 }
 
-/** Writes the chunks to a file (Node). The name written. */
-export function writeSnapshotFile(data: HeapSnapshotData, filename?: string): string {
+/**
+ * Writes a snapshot to a file (Node): the name and the file are checked and opened before
+ * take() runs, so a bad name or an unwritable path changes nothing in the heap (no ids are
+ * given). The name written.
+ */
+export function writeSnapshotFile(take: () => HeapSnapshotData, filename?: string): string {
   if (filename !== undefined && (typeof filename !== "string" || !filename)) throw new PyTypeError("writeHeapSnapshot: filename must be a non-empty string");
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const fs = (typeof proc?.getBuiltinModule === "function" ? proc.getBuiltinModule("node:fs") : undefined) as FsWrite | undefined;
@@ -226,12 +231,18 @@ export function writeSnapshotFile(data: HeapSnapshotData, filename?: string): st
   } catch (err) {
     throw new PyRuntimeError(`writeHeapSnapshot: cannot open ${JSON.stringify(name)}: ${(err as Error).message}`, { cause: err });
   }
+  let ok = false;
   try {
-    for (const chunk of data.chunks()) fs.writeSync(fd, chunk);
-  } catch (err) {
-    throw new PyRuntimeError(`writeHeapSnapshot: writing ${JSON.stringify(name)} failed: ${(err as Error).message}`, { cause: err });
+    const data = take();
+    try {
+      for (const chunk of data.chunks()) fs.writeSync(fd, chunk);
+    } catch (err) {
+      throw new PyRuntimeError(`writeHeapSnapshot: writing ${JSON.stringify(name)} failed: ${(err as Error).message}`, { cause: err });
+    }
+    ok = true;
   } finally {
     fs.closeSync(fd);
+    if (!ok) try { fs.unlinkSync(name); } catch { /* (already gone) */ }
   }
   return name;
 }

@@ -246,6 +246,7 @@ export class Leaks {
     // an immortal object (None, small ints, the empty str...) is alive by itself: its own root
     if (x.obj_refcnt(id) >>> 0 === IMMORTAL_REFCNT) return new RetainerPath([{ type: this.#o.typeName(id), id, edge: "" }]);
     try {
+      refuseInCollection(this.#o.engine, "a retainer walk");
       const r = x.retainers_walk(id, 1);
       if (r === 0) throw new PyMemoryError("retainerPath: no memory for the walk");
       return r === 2 ? null : this.#path(id);
@@ -270,6 +271,7 @@ export class Leaks {
       return { refcount: IMMORTAL_REFCNT, referrers, external: 0, path: this.retainerPath(obj), release: () => {} };
     }
     try {
+      refuseInCollection(this.#o.engine, "a retainer walk");
       const r = x.retainers_walk(id, 1);
       if (r === 0) throw new PyMemoryError("whyAlive: no memory for the walk");
       path = r === 2 ? null : this.#path(id);

@@ -4,7 +4,8 @@
 // CPython counterpart: none in the runtime; objgraph's find_backref_chain (a BFS over
 // gc.get_referrers, in Python) and gc.get_referrers. Here the walk is one pass in wasm:
 //
-//   1. the set: every tracked object (generations 0-2 and the permanent one) and the target;
+//   1. the set: every live object (the object map, gc/snapshot.ts's liveEach: untracked ones
+//      too, so a float inside an untracked tuple has its referrer) and the target;
 //   2. count: each object of the set (and each object met on the way, untracked containers
 //      and leaves included, which join the set) is traversed; every reference found adds
 //      one to its child's inRefs, and those to the target are recorded per referrer;
@@ -18,13 +19,12 @@
 // Everything lives on the page layer (gc/retainset.ts) and the walk recurses nowhere, so a
 // 10-million-long chain is walked in constant stack.
 //
-// What it cannot see: references held by the host's own structures that are not objects,
-// and dict keys that dict_traverse does not visit (CPython's str-keyed tables: the keys
-// are not containers); a str key's referrers are then missing, as in gc.get_referrers.
+// What it cannot see: references held by the host's own structures that are not objects
+// (they count as external). Dict keys are visited (VISIT_RETAIN is not one of the kinds for
+// which dict_traverse skips str keys), so a str key's dict is among its referrers.
 
 import { isGC, isImmortal } from "../object/header";
-import { GC_HEAD, NUM_GENERATIONS, generations } from "./heads";
-import { gcNext } from "./lists";
+import { liveEach } from "./snapshot";
 import { traverse } from "./traverse";
 import { VISIT_RETAIN, VISIT_BFS } from "./visit";
 import { ID_DELETED, idSlot } from "../alloc/idtable";
@@ -32,6 +32,8 @@ import {
   retainSet, retainAdd, retainFind, retainBegin, retainEnd, retainFailed, retainTarget, setRetainParent, queueAt,
   queueLength, queueReset, queuePush, referrersReset, RS_REFS, RS_PARENT, RS_FLAGS, RS_VISITED,
 } from "./retainset";
+
+function addLive(o: usize, arg: usize): void { retainAdd(o); }
 
 /**
  * Walks the heap for target. 1: done (the referrers and external count are ready; with
@@ -41,10 +43,7 @@ import {
 export function retainersWalk(target: usize, wantPath: bool): i32 {
   retainBegin(target);
   referrersReset();
-  for (let i = 0; i <= NUM_GENERATIONS; i++) {
-    const h = generations + (<usize>i << 3);
-    for (let g = gcNext(h); g != h; g = gcNext(g)) retainAdd(g + GC_HEAD);
-  }
+  if (!liveEach(addLive, 0)) return 0;
   retainAdd(target);
   for (let i: u32 = 0; i < queueLength && !retainFailed; i++) {
     const o = queueAt(i);

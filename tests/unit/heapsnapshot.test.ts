@@ -1,7 +1,7 @@
 // Heap snapshots (assembly/gc/snapshot.ts + src/heapsnapshot.ts): every live object a node,
 // named edges, lasting ids, the synthetic groups; and leaks.mark()/since(). The Chromium
 // DevTools load of the same files is tests/browser/heapsnapshot-devtools.test.ts.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -182,8 +182,31 @@ describe("heap snapshots", () => {
       } finally {
         process.chdir(cwd);
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      keep.release();
+      h.close();
+    }
+  });
+
+  it("changes nothing when the file cannot be written or the name is bad (no ids given, no file left)", async () => {
+    const h = await newHeap();
+    const Node = h.defineClass("Node", { slots: ["v"] });
+    const keep = h.scope(() => h.list(Array.from({ length: 5000 }, (_, i) => Node.new({ v: i + 0.5 }))));
+    const dir = mkdtempSync(join(tmpdir(), "pyheap-snap-"));
+    try {
+      const before = JSON.stringify(h.mem.stats());
       expect(() => h.writeHeapSnapshot(join(dir, "no-such-dir", "x.heapsnapshot"))).toThrow(PyRuntimeError);
       expect(() => h.writeHeapSnapshot("" as string)).toThrow(PyTypeError);
+      expect(() => h.writeHeapSnapshot(123 as unknown as string)).toThrow(PyTypeError);
+      expect(() => h.writeHeapSnapshot(dir)).toThrow(PyRuntimeError);   // a directory
+      expect(JSON.stringify(h.mem.stats())).toBe(before);
+      // inside a collection: refused after the file was opened; the file goes again
+      let err: unknown;
+      h.gc.callbacks.push(() => { try { h.writeHeapSnapshot(join(dir, "in-gc.heapsnapshot")); } catch (e) { err = e; } });
+      h.gc.collect();
+      expect(err).toBeInstanceOf(PyRuntimeError);
+      expect(existsSync(join(dir, "in-gc.heapsnapshot"))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       keep.release();

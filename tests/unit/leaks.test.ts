@@ -1,6 +1,6 @@
 // heap.leaks: the engine's live census per type (alloc/livecount.ts) and objgraph's show_growth.
 import { describe, expect, it } from "vitest";
-import { Leaks, PyTypeError } from "../../src/node.js";
+import { Leaks, PyRuntimeError, PyTypeError } from "../../src/node.js";
 import { newHeap, testEngine } from "../helpers.js";
 
 const countOf = (rows: { type: string; count: number }[], type: string) => rows.find((r) => r.type === type)?.count ?? 0;
@@ -170,6 +170,39 @@ describe("heap.leaks.retainerPath and whyAlive", () => {
     const wn = h.leaks.whyAlive(none);
     expect([wn.referrers.length, wn.external, String(wn.path)]).toEqual([0, 0, "NoneType"]);
     for (const r of [extra, d, holder, obj]) r.release();
+    h.close();
+  });
+
+  it("sees referrers no gc list reaches: an untracked tuple, a dict's str key", async () => {
+    const h = await newHeap();
+    const f = h.float(1.5);
+    const t = h.tuple([f, f]);
+    h.gc.collect(); // untracks the tuple of atoms (as CPython's _PyTuple_MaybeUntrack)
+    expect(h.gc.isTracked(t)).toBe(false);
+    const w = h.leaks.whyAlive(f);
+    expect(w.referrers.map((r) => [r.referrer.type, r.edges, r.count])).toEqual([["tuple", ["[0]", "[1]"], 2]]);
+    expect(w.external).toBe(1);
+    expect(String(w.path)).toBe("tuple[0] -> float");
+    w.release();
+    const k = h.str("a key of its own");
+    const d = h.dict([[k, 1]]);
+    const wk = h.leaks.whyAlive(k);
+    expect(wk.referrers.map((r) => [r.referrer.type, r.edges, r.count])).toEqual([["dict", ["<key>"], 1]]);
+    expect(wk.external).toBe(1);
+    wk.release();
+    for (const r of [f, t, k, d]) r.release();
+    h.close();
+  });
+
+  it("refuses inside a collection, where an object may be half built", async () => {
+    const h = await newHeap();
+    const l = h.list([1.5]);
+    let err: unknown;
+    h.gc.callbacks.push(() => { try { h.leaks.whyAlive(l).release(); } catch (e) { err = e; } });
+    h.gc.collect();
+    expect(err).toBeInstanceOf(PyRuntimeError);
+    expect(h.leaks.retainerPath(l)).toBeNull(); // (after the collection: it runs; its own handle is no root)
+    l.release();
     h.close();
   });
 

@@ -30,17 +30,19 @@
 // below tail_lo, or at/above a nonzero tail_hi. This is CPython's arena_coverage_t
 // flattened to one level, and makes free() route any pointer in O(1).
 //
-// Object map: each arena has one bit per 8 bytes of its pools (from its base rounded down
-// to a pool), set while an object starts there: its block came from one of the arena's
-// pools and it has not died (a free-listed object keeps its bit; the free lists know their
-// own). Heap snapshots and leaks.mark() enumerate every object with it, the untracked ones
-// (floats, strs, untracked tuples) included, which no list reaches. 16 KiB + 256 bytes per
-// 1 MiB arena, on the page layer; one OR per birth and one AND per death.
+// Object map: one bit per 8 bytes of every 1 MiB region of address space an arena covers,
+// set while an object starts there: its block came from an arena's pool and it has not died
+// (a free-listed object keeps its bit; the free lists know their own). Heap snapshots and
+// leaks.mark() enumerate every object with it, the untracked ones (floats, strs, untracked
+// tuples) included, which no list reaches. A region's map (16 KiB, on the page layer) is made
+// by the first arena that touches the region and freed with the last (an arena that is not
+// 1 MiB-aligned touches two, and two arenas may share one); a static table gives each
+// region's map biased, so a birth is one load from it and an OR, a death the same AND:
 //
-//   objmap (biased)  byte of o = objmap + (o >> 6), bit (o >> 3) & 7
+//   regionMaps[o >> 20] + (o >> 6)   the byte of o's bit, bit (o >> 3) & 7
 //
-// Invariant: a bit is set iff an object of a pool of this arena starts at its address and
-// has not died; a wholly free arena's map is zero.
+// Invariant: a bit is set iff an object of an arena's pool starts at its address and has not
+// died; a region with no arena has no map.
 
 import {
   ArenaObject, PoolHeader, ARENA_BITS, ARENA_SIZE, ARENA_SIZE_MASK, ARENA_OBJECT_SIZE,
@@ -109,43 +111,82 @@ function arenaMapMark(base: usize, used: bool): void {
 }
 
 // ---- the object map ----
-const OBJMAP_BYTES: usize = (ARENA_SIZE + POOL_SIZE) >> 6;
+/** Bytes of map per 1 MiB region of address space (one bit per 8 bytes). */
+const REGION_MAP_BYTES: usize = ARENA_SIZE >> 6;
+const REGIONS: usize = <usize>1 << (32 - ARENA_BITS);
+/** Per 1 MiB region: its map, biased (the byte of o is map + (o >> 6)), or 0. */
+const regionMaps: usize = memory.data(<i32>(REGIONS << 2), 4);
+/** Per region: the arenas that touch it (0, 1 or 2). */
+const regionUsers: usize = memory.data(<i32>REGIONS, 1);
 
-/** The first byte of ao's object map (its bit 0 is the pool-aligned address below its base). */
 // @ts-ignore: decorator
-@inline function objMapOf(ao: ArenaObject): usize { return ao.objmap + ((ao.address & ~(<usize>POOL_SIZE_MASK)) >> 6); }
+@inline function regionMap(r: usize): usize { return load<u32>(regionMaps + (r << 2)); }
+
+function regionRelease(r: usize): void {
+  const n = load<u8>(regionUsers + r) - 1;
+  store<u8>(regionUsers + r, n);
+  if (n) return;
+  const m = regionMap(r) + ((r << ARENA_BITS) >> 6);
+  if (PYHEAP_DEBUG) for (let i: usize = 0; i < REGION_MAP_BYTES; i += 8) assert(!load<u64>(m + i), "a region's object map is not empty when its last arena goes");
+  pageFree(m, PURPOSE_TABLE);
+  store<u32>(regionMaps + (r << 2), 0);
+}
+
+/** The maps of the (one or two) regions an arena at base covers: false when memory is short (nothing changed). */
+function regionsTake(base: usize): bool {
+  const r0 = base >> ARENA_BITS, r1 = (base + ARENA_SIZE - 1) >> ARENA_BITS;
+  for (let r = r0; r <= r1; r++) {
+    if (!regionMap(r)) {
+      const m = pageAlloc(REGION_MAP_BYTES, PURPOSE_TABLE);
+      if (!m) {
+        if (r > r0) regionRelease(r0);
+        return false;
+      }
+      memory.fill(m, 0, REGION_MAP_BYTES);
+      store<u32>(regionMaps + (r << 2), <u32>(m - ((r << ARENA_BITS) >> 6)));
+    }
+    store<u8>(regionUsers + r, load<u8>(regionUsers + r) + 1);
+  }
+  return true;
+}
+
+function regionsRelease(base: usize): void {
+  const r0 = base >> ARENA_BITS, r1 = (base + ARENA_SIZE - 1) >> ARENA_BITS;
+  for (let r = r0; r <= r1; r++) regionRelease(r);
+}
 
 /** An object now starts at o, in a block of one of the arenas' pools. */
 // @ts-ignore: decorator
 @inline export function objMapSet(o: usize): void {
-  const at = arenaAt(changetype<PoolHeader>(o & ~(<usize>POOL_SIZE_MASK)).arenaindex).objmap + (o >> 6);
+  const at = <usize>load<u32>(regionMaps + ((o >> ARENA_BITS) << 2)) + (o >> 6);
   store<u8>(at, load<u8>(at) | (<u8>1 << <u8>((o >> 3) & 7)));
 }
 
 /** The object at o (in a pool) died. */
 // @ts-ignore: decorator
 @inline export function objMapClear(o: usize): void {
-  const at = arenaAt(changetype<PoolHeader>(o & ~(<usize>POOL_SIZE_MASK)).arenaindex).objmap + (o >> 6);
+  const at = <usize>load<u32>(regionMaps + ((o >> ARENA_BITS) << 2)) + (o >> 6);
   if (PYHEAP_DEBUG) assert(load<u8>(at) & (<u8>1 << <u8>((o >> 3) & 7)), "objMapClear: no object mapped there");
   store<u8>(at, load<u8>(at) & ~(<u8>1 << <u8>((o >> 3) & 7)));
 }
 
 /**
  * Calls f(o, arg) for every mapped object of every arena, by arena slot, then address. f
- * must not allocate or free objects (the map may not change under the scan).
+ * must not allocate or free objects (the map may not change under the scan). An arena's
+ * pools lie in [its base rounded down to a pool, base + 1 MiB): no other arena's do.
  */
 export function objMapEach(f: (o: usize, arg: usize) => void, arg: usize): void {
   for (let i: u32 = 0; i < maxarenas; i++) {
     const ao = arenaAt(i);
     if (!ao.address) continue;
-    const map = objMapOf(ao);
-    const first = ao.address & ~(<usize>POOL_SIZE_MASK);
-    for (let b: usize = 0; b < OBJMAP_BYTES; b += 8) {
-      let w = load<u64>(map + b);
+    const end = ao.address + ARENA_SIZE;
+    // 512 bytes of addresses per 64-bit word of map; a word never straddles two regions
+    for (let a = ao.address & ~(<usize>POOL_SIZE_MASK); a < end; a += 512) {
+      let w = load<u64>(regionMap(a >> ARENA_BITS) + (a >> 6));
       while (w) {
         const j = <usize>ctz(w);
         w &= w - 1;
-        f(first + ((b << 3) + j << 3), arg);
+        f(a + (j << 3), arg);
       }
     }
   }
@@ -174,17 +215,18 @@ function newArena(): ArenaObject | null {
   // The memory first: when it cannot be had, nothing has changed.
   const base = pageAlloc(ARENA_SIZE, PURPOSE_ARENA);
   if (!base) return null;
-  const map = pageAlloc(OBJMAP_BYTES, PURPOSE_TABLE);
-  if (!map || (!unused_arena_objects && !growArenaVector())) {
-    if (map) pageFree(map, PURPOSE_TABLE);
+  if (!regionsTake(base)) {
     pageFree(base, PURPOSE_ARENA);
     return null;
   }
-  memory.fill(map, 0, OBJMAP_BYTES);
+  if (!unused_arena_objects && !growArenaVector()) {
+    regionsRelease(base);
+    pageFree(base, PURPOSE_ARENA);
+    return null;
+  }
   const ao = changetype<ArenaObject>(unused_arena_objects);
   unused_arena_objects = ao.nextarena;
   ao.address = base;
-  ao.objmap = map - ((base & ~(<usize>POOL_SIZE_MASK)) >> 6);
   arenaMapMark(base, true);
   ao.freepools = 0;
   ao.nfreepools = MAX_POOLS_IN_ARENA;
@@ -273,9 +315,8 @@ export function returnPool(pool: PoolHeader): void {
     // Wholly free and not the last (emptiest) arena: release it.
     unlinkUsable(ao);
     arenaMapMark(ao.address, false);
-    const map = objMapOf(ao);
-    if (PYHEAP_DEBUG) for (let i: usize = 0; i < OBJMAP_BYTES; i++) assert(!load<u8>(map + i), "a wholly free arena's object map is not empty");
-    pageFree(map, PURPOSE_TABLE);
+    if (PYHEAP_DEBUG) for (let a = ao.address & ~(<usize>POOL_SIZE_MASK); a < ao.address + ARENA_SIZE; a += 512) assert(!load<u64>(regionMap(a >> ARENA_BITS) + (a >> 6)), "a wholly free arena's object map is not empty");
+    regionsRelease(ao.address);
     pageFree(ao.address, PURPOSE_ARENA);
     ao.address = 0;
     ao.nextarena = unused_arena_objects;

@@ -91,8 +91,6 @@ export const POOL_NEXTPOOL: usize = 24;
 //   freepools     singly linked (via nextpool) list of empty pools
 //   nextarena     usable_arenas links (doubly linked); unused_arena_objects uses
 //   prevarena     nextarena only
-//   objmap        the arena's object map (alloc/arena.ts), biased: the byte of address o's
-//                 bit is objmap + (o >> 6)
 @unmanaged export class ArenaObject {
   address: usize;
   pool_address: usize;
@@ -101,7 +99,7 @@ export const POOL_NEXTPOOL: usize = 24;
   freepools: usize;
   nextarena: usize;
   prevarena: usize;
-  objmap: usize;
+  _pad: u32;
 }
 export const ARENA_OBJECT_SIZE: u32 = 32;
 export const INITIAL_ARENA_OBJECTS: u32 = 16;

@@ -483,6 +483,6 @@ export const ENGINE_CONSTANTS = {
   STAT_COLLECTED: 1, // i32
   STAT_UNCOLLECTABLE: 2, // i32
   SCRATCH_WORDS: 1024, // i32
-  SCRATCH: 5312, // usize
+  SCRATCH: 25792, // usize
 } as const;
 export type EngineConstantName = keyof typeof ENGINE_CONSTANTS;

@@ -22,7 +22,7 @@
 import { IdTable, idTableAt, ID_TABLE_BYTES, idHash, idFind, idReserve, idInsert, idRemove } from "./idtable";
 import { addressInRange, objMapSet, objMapClear } from "./arena";
 import { liveBorn, poolBlockSize } from "./livecount";
-import { objUsableSize, objFreeKnown, smallInRaw, clearSmallInRaw } from "./obmalloc";
+import { objUsableSize, objFree, objFreeKnown, smallInRaw, clearSmallInRaw } from "./obmalloc";
 import { SMALL_REQUEST_THRESHOLD } from "./config";
 
 export const large: IdTable = idTableAt(memory.data(<i32>ID_TABLE_BYTES, 8), 4, true);
@@ -36,8 +36,8 @@ function rehash(k: usize): u32 { return idHash(k); }
 
 /**
  * The object o, whose block p of `size` requested bytes was just allocated, is born: mapped
- * and counted. false when memory for the large table is short (nothing changed: the caller
- * frees p and fails).
+ * and counted. false when memory for the large table is short: p is freed then (out of the
+ * hot path: the caller only fails), and nothing else changed.
  */
 // @ts-ignore: decorator
 @inline export function objectBorn(type: u32, size: usize, p: usize, o: usize): bool {
@@ -54,7 +54,10 @@ function objectBornSlow(type: u32, p: usize, o: usize): bool {
   if (addressInRange(p)) {
     objMapSet(o);   // a stale smallInRaw: a pool block after all
   } else {
-    if (!idReserve(large, 64, rehash)) return false;
+    if (!idReserve(large, 64, rehash)) {
+      objFree(p);
+      return false;
+    }
     idInsert(large, o, idHash(o));
   }
   liveBorn(type, objUsableSize(p));

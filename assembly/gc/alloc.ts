@@ -25,7 +25,7 @@
 // collector (which walks every object file): the engine's import graph has no cycle.
 // The reference is called only when count[0] passes the threshold.
 
-import { objMalloc, objFree } from "../alloc/obmalloc";
+import { objMalloc } from "../alloc/obmalloc";
 import { liveDied } from "../alloc/livecount";
 import { objectBorn, objectDied } from "../alloc/objmap";
 import { TYPE_MASK } from "../object/header";
@@ -45,10 +45,7 @@ export function setCollector(f: () => void): void { collector = f; }
   const o = p + GC_HEAD;
   store<u32>(o, 1);
   store<u32>(o, type, 4);
-  if (!objectBorn(type, size, p, o)) {
-    objFree(p);
-    return fail(ERR_MEMORY);
-  }
+  if (!objectBorn(type, size, p, o)) return fail(ERR_MEMORY);   // (p freed)
   if (PYHEAP_DEBUG) debugRegister(o);
   return o;
 }

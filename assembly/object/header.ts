@@ -28,7 +28,7 @@
 // Invariants kept here: a type id below ntypes has its flags set; TF_GC types are
 // allocated by gc/alloc.ts with a GC head, the others by newObject without one.
 
-import { objMalloc, objFree } from "../alloc/obmalloc";
+import { objMalloc } from "../alloc/obmalloc";
 import { staticAlloc } from "../alloc/static";
 import { liveInit, liveDied } from "../alloc/livecount";
 import { objectBorn, objectDied } from "../alloc/objmap";
@@ -145,10 +145,7 @@ export function defineType(flags: u32, nslots: u32, keys: usize): u32 {
   if (!p) return fail(ERR_MEMORY);
   store<u32>(p, 1);
   store<u32>(p, type, 4);
-  if (!objectBorn(type, size, p, p)) {
-    objFree(p);
-    return fail(ERR_MEMORY);
-  }
+  if (!objectBorn(type, size, p, p)) return fail(ERR_MEMORY);   // (p freed)
   if (PYHEAP_DEBUG) debugRegister(p);
   return p;
 }

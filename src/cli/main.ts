@@ -12,9 +12,19 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** The package's version: its package.json, next to build/ (where this bundle lives). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string }).version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
 const program = new Command()
   .name("pyheap")
-  .description("CPython's memory manager rebuilt as a WebAssembly heap engine");
+  .description("CPython's memory manager rebuilt as a WebAssembly heap engine")
+  .version(packageVersion(), "-V, --version", "print pyheap's version");
 
 program
   .command("demo")

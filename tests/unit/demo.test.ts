@@ -18,3 +18,13 @@ describe("pyheap demo", () => {
     expect(out).toContain("the weak cache holds 0 entries");
   });
 });
+
+describe("the pyheap command", () => {
+  it("prints the package's version with --version and -V", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { readFileSync } = await import("node:fs");
+    const cli = new URL("../../build/cli.js", import.meta.url);
+    const version = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+    for (const flag of ["--version", "-V"]) expect(execFileSync(process.execPath, [cli.pathname, flag], { encoding: "utf8" }).trim()).toBe(version);
+  });
+});

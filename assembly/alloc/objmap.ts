@@ -99,12 +99,6 @@ export function idOf(o: usize): u32 {
   return id;
 }
 
-/** o's id, or 0 when it has none yet. */
-export function idPeek(o: usize): u32 {
-  const e = idFind(ids, o, idHash(o));
-  return e ? load<u32>(e, 4) : 0;
-}
-
 /** Every large object, for f(o, arg). */
 export function largeEach(f: (o: usize, arg: usize) => void, arg: usize): void {
   const t = large;

@@ -233,6 +233,8 @@ export interface EngineFunctions {
   memoryview_new(base: number): number;
   /** assembly/object/abi/memoryview_release(o: usize) */
   memoryview_release(o: number): void;
+  /** assembly/object/abi/memoryview_readonly(o: usize): i32 */
+  memoryview_readonly(o: number): number;
   /** assembly/object/abi/tuple_new(n: i32): usize */
   tuple_new(n: number): number;
   /** assembly/object/abi/tuple_init(t: usize, i: i32, v: usize) */

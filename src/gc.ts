@@ -9,6 +9,7 @@ import { PyTypeError, PyValueError } from "./errors.js";
 import { HANDLE_PERMANENT, Ref, type PyValue } from "./handles.js";
 import type { Objects } from "./objects.js";
 import { formatSize } from "./tracemalloc-snapshot.js";
+import { defineAliases } from "./aliases.js";
 
 export type GcPhase = "start" | "stop";
 export interface GcInfo {
@@ -200,7 +201,7 @@ export class Gc {
 
   enable(): void { this.#x.gc_enable(1); }
   disable(): void { this.#x.gc_enable(0); }
-  isenabled(): boolean { return this.#x.gc_is_enabled() !== 0; }
+  isEnabled(): boolean { return this.#x.gc_is_enabled() !== 0; }
 
   getThreshold(): [number, number, number] {
     const x = this.#x;
@@ -300,3 +301,36 @@ export class Gc {
     return this.#garbage;
   }
 }
+
+/** CPython's spellings (see aliases.ts). */
+export interface Gc {
+  /** Alias of getThreshold (CPython's gc.get_threshold). */
+  get_threshold: Gc["getThreshold"];
+  /** Alias of setThreshold (CPython's gc.set_threshold). */
+  set_threshold: Gc["setThreshold"];
+  /** Alias of getCount (CPython's gc.get_count). */
+  get_count: Gc["getCount"];
+  /** Alias of getStats (CPython's gc.get_stats). */
+  get_stats: Gc["getStats"];
+  /** Alias of setDebug (CPython's gc.set_debug). */
+  set_debug: Gc["setDebug"];
+  /** Alias of getDebug (CPython's gc.get_debug). */
+  get_debug: Gc["getDebug"];
+  /** Alias of getObjects (CPython's gc.get_objects). */
+  get_objects: Gc["getObjects"];
+  /** Alias of getReferrers (CPython's gc.get_referrers). */
+  get_referrers: Gc["getReferrers"];
+  /** Alias of getReferents (CPython's gc.get_referents). */
+  get_referents: Gc["getReferents"];
+  /** Alias of isTracked (CPython's gc.is_tracked). */
+  is_tracked: Gc["isTracked"];
+  /** Alias of isFinalized (CPython's gc.is_finalized). */
+  is_finalized: Gc["isFinalized"];
+  /** Alias of getFreezeCount (CPython's gc.get_freeze_count). */
+  get_freeze_count: Gc["getFreezeCount"];
+  /** Alias of isEnabled (CPython's gc.isenabled). */
+  isenabled: Gc["isEnabled"];
+}
+defineAliases(Gc, {
+  get_threshold: "getThreshold", set_threshold: "setThreshold", get_count: "getCount", get_stats: "getStats", set_debug: "setDebug", get_debug: "getDebug", get_objects: "getObjects", get_referrers: "getReferrers", get_referents: "getReferents", is_tracked: "isTracked", is_finalized: "isFinalized", get_freeze_count: "getFreezeCount", isenabled: "isEnabled",
+});

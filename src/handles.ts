@@ -9,6 +9,7 @@ import type { Engine } from "./engine.js";
 import { FIRST_CLASS, T } from "./constants.js";
 import { PyAttributeError, PyIndexError, PyReferenceError, PyRuntimeError, PyTypeError, PyValueError } from "./errors.js";
 import type { JSValue } from "./convert.js";
+import { jsonFriendly } from "./json.js";
 import type { Objects, PyClass } from "./objects.js";
 import { strRepr } from "./repr.js";
 
@@ -16,6 +17,28 @@ import { strRepr } from "./repr.js";
 export type PyValue = Ref | null | boolean | number | bigint | string;
 
 export const HANDLE_OWNED = 0, HANDLE_RELEASED = 1, HANDLE_BORROWED = 2, HANDLE_PERMANENT = 3;
+
+/**
+ * Handles pyheap released by itself, with why: a loop item once its loop moved on, a
+ * callback's argument once the callback returned. Using one says so.
+ */
+const expired = new WeakMap<Ref, string>();
+
+/** Marks a handle as released by pyheap, for the reason `why` (see expired). */
+export function expire(r: Ref, why: string): void {
+  expired.set(r, why);
+}
+
+/** The error for using a released handle. */
+export function releasedError(r: Ref): PyReferenceError {
+  const why = expired.get(r);
+  return new PyReferenceError(why ? `this handle was released: ${why} (dup() it to keep the object)` : "this handle was released");
+}
+
+/** Node's util.inspect hook (a registered symbol: no import of node:util). */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+/** The longest repr console.log shows of a handle before it is cut. */
+const INSPECT_MAX = 200;
 
 export function describe(v: unknown): string {
   if (v === null) return "null";
@@ -85,7 +108,7 @@ export class Ref {
 
   /** @internal The object's id, checking that the handle is live and the heap open. */
   get _live(): number {
-    if (this._state === HANDLE_RELEASED) throw new PyReferenceError("this handle was released");
+    if (this._state === HANDLE_RELEASED) throw releasedError(this);
     this._objects.engine; // throws when the heap is closed
     return this._id;
   }
@@ -139,7 +162,10 @@ export class Ref {
     if (this._state === HANDLE_RELEASED || this._state === HANDLE_PERMANENT) return;
     const owned = this._state === HANDLE_OWNED;
     this._state = HANDLE_RELEASED;
-    if (owned) this._objects.engine.exports.obj_decref(this._id);
+    if (owned) {
+      this._objects.handleReleased(this);
+      this._objects.engine.exports.obj_decref(this._id); // (a closed heap: PyReferenceError)
+    }
   }
 
   [Symbol.dispose](): void {
@@ -172,8 +198,31 @@ export class Ref {
     return this._objects.repr(this._live);
   }
 
+  /** repr(), or "<released handle>". */
   toString(): string {
-    return this._state === HANDLE_RELEASED ? "<released handle>" : this.repr();
+    return this.alive ? this.repr() : "<released handle>";
+  }
+
+  /**
+   * What JSON.stringify writes: toJS() made JSON-friendly (dict -> object when every key
+   * is a str, else [key, value] pairs; set, tuple, bytes -> arrays; an int beyond 2**53 ->
+   * its digits as a string; a cycle -> its repr).
+   */
+  toJSON(): unknown {
+    return jsonFriendly(this.toJS());
+  }
+
+  /** console.log(handle) in Node: `<list [1, 2, 3]>`, the repr cut at 200 characters. */
+  [INSPECT](): string {
+    if (!this.alive) return "<released handle>";
+    let r: string;
+    try {
+      r = this.repr();
+    } catch (e) {
+      r = `(repr failed: ${e instanceof Error ? e.message : String(e)})`;
+    }
+    if (r.length > INSPECT_MAX) r = r.slice(0, INSPECT_MAX) + "…";
+    return `<${this.type} ${r}>`;
   }
 
   #t(): number {
@@ -221,6 +270,21 @@ export class Ref {
   get(key: PyValue): Ref | undefined;
   get(i: number): Ref | number;
   get(key: PyValue): Ref | number | undefined {
+    const v = this.#item(key, "get");
+    return typeof v === "number" ? v : v === undefined ? undefined : this._objects.wrapBorrowed(v.id);
+  }
+
+  /**
+   * get() as a JS value (toJS of the item) instead of a handle: nothing to release.
+   * dict: undefined when the key is absent.
+   */
+  getJS(key: PyValue): JSValue | undefined {
+    const v = this.#item(key, "getJS");
+    return typeof v === "number" ? v : v === undefined ? undefined : this._objects.toJS(v.id);
+  }
+
+  /** The item get() reads: a borrowed id (boxed), a byte, or undefined (no such dict key). */
+  #item(key: PyValue, method: string): { id: number } | number | undefined {
     const o = this._objects;
     const id = this._target;
     const x = o.engine.exports;
@@ -229,7 +293,7 @@ export class Ref {
       const i = i32Index(checkIndex(key, t === T.LIST ? "list" : "tuple"));
       const v = (t === T.LIST ? x.list_get(id, i) : x.tuple_get(id, i)) >>> 0;
       if (!v) throw o.error(`${t === T.LIST ? "list" : "tuple"} index out of range`);
-      return o.wrapBorrowed(v);
+      return { id: v };
     }
     if (t === T.DICT) {
       return o.with1(key, (k) => {
@@ -238,17 +302,18 @@ export class Ref {
           if (x.last_error()) throw o.error("dict.get");
           return undefined;
         }
-        return o.wrapBorrowed(v);
+        // (the key's temporary, if any, is dropped after this: the value is the dict's)
+        return { id: v };
       });
     }
-    if (t === T.BYTES || t === T.BYTEARRAY) {
+    if (t === T.BYTES || t === T.BYTEARRAY || t === T.MEMORYVIEW) {
       const b = o.bytesView(id);
-      let i = checkIndex(key, "byte");
+      let i = checkIndex(key, t === T.MEMORYVIEW ? "memoryview" : "byte");
       if (i < 0) i += b.length;
-      if (i < 0 || i >= b.length) throw new PyIndexError(`${t === T.BYTES ? "index" : "bytearray index"} out of range`);
+      if (i < 0 || i >= b.length) throw new PyIndexError(t === T.MEMORYVIEW ? "index out of bounds on dimension 1" : `${t === T.BYTES ? "index" : "bytearray index"} out of range`);
       return b[i];
     }
-    this.#no("get");
+    this.#no(method);
   }
 
   /** list: item i = v; dict: d[k] = v; bytearray: byte i = v (0..255). */
@@ -280,6 +345,17 @@ export class Ref {
       b[i] = value;
       return;
     }
+    if (t === T.MEMORYVIEW) {
+      const b = o.bytesView(id); // (a released view: PyValueError)
+      if (o.viewReadonly(id)) throw new PyTypeError("cannot modify read-only memory");
+      let i = checkIndex(key, "memoryview");
+      if (typeof value !== "number") throw new PyTypeError("memoryview: invalid type for format 'B'");
+      if (!Number.isInteger(value) || value < 0 || value > 255) throw new PyValueError("memoryview: invalid value for format 'B'");
+      if (i < 0) i += b.length;
+      if (i < 0 || i >= b.length) throw new PyIndexError("index out of bounds on dimension 1");
+      b[i] = value;
+      return;
+    }
     this.#no("set");
   }
 
@@ -304,7 +380,18 @@ export class Ref {
   }
 
   // ---- list ------------------------------------------------------------------------
+  /** list.append(v); bytearray.append(byte). */
   append(value: PyValue): void {
+    if (this.#t() === T.BYTEARRAY) {
+      if (typeof value !== "number" || !Number.isInteger(value)) throw new PyTypeError(`'${describe(value)}' object cannot be interpreted as an integer`);
+      if (value < 0 || value > 255) throw new PyValueError("byte must be in range(0, 256)");
+      const id = this._target;
+      const o = this._objects;
+      const n = o.bytesView(id).length;
+      if (!o.engine.exports.bytearray_resize(id, n + 1)) throw o.error("bytearray.append");
+      o.bytesView(id)[n] = value;
+      return;
+    }
     const id = this.#expect("append", T.LIST);
     const o = this._objects;
     const x = o.engine.exports;
@@ -332,7 +419,7 @@ export class Ref {
     }
     // convert everything first, so that a bad item changes nothing
     if (values instanceof Ref) o.own(values); // a handle of this heap, live, before its iteration runs
-    const items = [...(values as Iterable<PyValue>)];
+    const items = values instanceof Ref ? ownedItems(values) : [...(values as Iterable<PyValue>)];
     const x = o.engine.exports;
     try {
       o.withVector(items, (p, n) => {
@@ -365,6 +452,22 @@ export class Ref {
     const v = x.list_pop(id, i) >>> 0;
     if (!v) throw o.error("pop index out of range");
     return o.wrap(v);
+  }
+
+  /** pop() as a JS value (toJS of the item, whose reference is then dropped). */
+  popJS(index = -1): JSValue {
+    const id = this.#expect("popJS", T.LIST);
+    const o = this._objects;
+    const x = o.engine.exports;
+    const i = i32Index(checkIndex(index, "list"));
+    if (o.engine.i32[(id + 8) >>> 2] === 0) throw new PyIndexError("pop from empty list");
+    const v = x.list_pop(id, i) >>> 0;
+    if (!v) throw o.error("pop index out of range");
+    try {
+      return o.toJS(v);
+    } finally {
+      x.obj_decref(v);
+    }
   }
 
   /** list/dict/set clear(). */
@@ -455,8 +558,19 @@ export class Ref {
     return cls;
   }
 
+  /** Instances: getattr(obj, name) as a new handle; PyAttributeError when unset. */
   getattr(name: string): Ref {
-    const cls = this.#cls("getattr");
+    return this._objects.wrapBorrowed(this.#attr(name, "getattr"));
+  }
+
+  /** getattr() as a JS value (toJS of the attribute): nothing to release. */
+  getattrJS(name: string): JSValue {
+    return this._objects.toJS(this.#attr(name, "getattrJS"));
+  }
+
+  /** The borrowed id of attribute `name`. */
+  #attr(name: string, method: string): number {
+    const cls = this.#cls(method);
     const o = this._objects;
     const x = o.engine.exports;
     const i = o.checkAttrName(cls, name, "get");
@@ -468,7 +582,7 @@ export class Ref {
       x.clear_error();
       throw new PyAttributeError(`'${cls.name}' object has no attribute '${name}'`);
     }
-    return o.wrapBorrowed(v);
+    return v;
   }
 
   setattr(name: string, value: PyValue): void {
@@ -538,7 +652,20 @@ export class Ref {
    */
   get data(): Uint8Array {
     const id = this.#expect("data", T.MEMORYVIEW);
-    return this._objects.bytesView(id);
+    const b = this._objects.bytesView(id);
+    // a view of an immutable bytes is read-only, as in CPython: writing into the heap
+    // would change a str-like key under every dict that holds it, so this is a copy
+    return this._objects.viewReadonly(id) ? b.slice() : b;
+  }
+
+  /**
+   * memoryview: is it read-only (a view of bytes)? Then `data` is a copy, and set()
+   * raises PyTypeError "cannot modify read-only memory", as CPython does.
+   */
+  get readonly(): boolean {
+    const id = this.#expect("readonly", T.MEMORYVIEW);
+    this._objects.bytesView(id); // (a released view: PyValueError, as in CPython)
+    return this._objects.viewReadonly(id);
   }
 
   /**
@@ -552,16 +679,22 @@ export class Ref {
     this._objects.engine.exports.memoryview_release(id);
   }
 
-  /** memoryview: is the view released? */
+  /** memoryview: is the view released (releaseView(), or this handle released)? */
   get released(): boolean {
+    if (!this.alive) return true;
     const id = this.#expect("released", T.MEMORYVIEW);
     return (this._objects.engine.u32[(id + 20) >>> 2] & 1) !== 0;
   }
 
   // ---- iteration ---------------------------------------------------------------------------
   /**
-   * for...of as Python iterates: list/tuple items, dict keys, set elements (each a
-   * handle the caller releases), bytes as numbers, str as one-character strings.
+   * for...of as Python iterates: list/tuple items, dict keys, set elements, bytes as
+   * numbers, str as one-character strings.
+   *
+   * Each item handle is the loop variable's, as in Python's `for x in l`: it needs no
+   * release, and is released when the loop moves to the next item or ends (break,
+   * return and throw included). dup() it to keep the object past that. Spreading
+   * (`[...l]`) therefore gives released handles: use toJS(), or dup() in a loop.
    *
    * The iterator holds a reference to the container from its creation until it is
    * exhausted or closed (as CPython's iterators hold theirs), so releasing the
@@ -581,12 +714,29 @@ export class Ref {
   }
 }
 
+/**
+ * The items of a handle's own iteration as handles that are the caller's to release
+ * (list(t), l.extend(t): the loop items would be released as the loop moves on).
+ */
+export function ownedItems(r: Ref): PyValue[] {
+  const out: PyValue[] = [];
+  try {
+    for (const v of r as Iterable<PyValue>) out.push(v instanceof Ref ? v.dup() : v);
+  } catch (e) {
+    for (const v of out) if (v instanceof Ref) v.release();
+    throw e;
+  }
+  return out;
+}
+
 /** The iterator of a container or bytes object (see Ref[Symbol.iterator]): it owns one reference. */
 class ObjectIterator implements IterableIterator<Ref | number> {
   readonly #o: Objects;
   #id: number;
   readonly #t: number;
   #pos = 0;
+  /** The item handed out last: released when the loop moves on or ends. */
+  #item: Ref | undefined;
   /** dict/set: the size when iteration started (a change is PyRuntimeError, as in Python). */
   readonly #size: number;
 
@@ -602,7 +752,24 @@ class ObjectIterator implements IterableIterator<Ref | number> {
     return this;
   }
 
+  /** A loop item's handle, released when the loop moves on (see Ref[Symbol.iterator]). */
+  #yield(v: number): IteratorResult<Ref> {
+    const r = this.#o.wrapBorrowed(v);
+    this.#item = r;
+    return { done: false, value: r };
+  }
+
+  #dropItem(): void {
+    const r = this.#item;
+    if (!r) return;
+    this.#item = undefined;
+    if (!r.alive) return;
+    expire(r, "it was a loop item, and the loop moved on");
+    r[Symbol.dispose]();
+  }
+
   next(): IteratorResult<Ref | number> {
+    this.#dropItem();
     const id = this.#id;
     if (!id) return { done: true, value: undefined };
     const o = this.#o;
@@ -612,7 +779,7 @@ class ObjectIterator implements IterableIterator<Ref | number> {
     if (t === T.LIST || t === T.TUPLE) {
       if (this.#pos < e.i32[(id + 8) >>> 2]) {
         const i = this.#pos++;
-        return { done: false, value: o.wrapBorrowed((t === T.LIST ? x.list_get(id, i) : x.tuple_get(id, i)) >>> 0) };
+        return this.#yield((t === T.LIST ? x.list_get(id, i) : x.tuple_get(id, i)) >>> 0);
       }
     } else if (t === T.BYTES || t === T.BYTEARRAY) {
       const b = o.bytesView(id);
@@ -625,7 +792,7 @@ class ObjectIterator implements IterableIterator<Ref | number> {
       const p = t === T.DICT ? x.dict_next(id, this.#pos) : x.set_next(id, this.#pos);
       if (p >= 0) {
         this.#pos = p + 1;
-        return { done: false, value: o.wrapBorrowed((t === T.DICT ? x.dict_key_at(id, p) : x.set_key_at(id, p)) >>> 0) };
+        return this.#yield((t === T.DICT ? x.dict_key_at(id, p) : x.set_key_at(id, p)) >>> 0);
       }
     }
     this.return();
@@ -634,6 +801,7 @@ class ObjectIterator implements IterableIterator<Ref | number> {
 
   /** Closes the iterator: its reference to the container is dropped. */
   return(): IteratorResult<Ref | number> {
+    this.#dropItem();
     const id = this.#id;
     if (id) {
       this.#id = 0;

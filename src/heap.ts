@@ -12,9 +12,11 @@ import { IMMORTAL_REFCNT, T } from "./constants.js";
 import { ENGINE_CONSTANTS } from "./abi.generated.js";
 const C_TM_MAX_NFRAME = ENGINE_CONSTANTS.TM_MAX_NFRAME;
 import type { JSLike } from "./convert.js";
-import { Ref, type PyValue } from "./handles.js";
+import { ownedItems, Ref, type PyValue } from "./handles.js";
 import { Mem } from "./mem.js";
-import { Objects, PyClass, type ClassOptions } from "./objects.js";
+import { HandleLog, Objects, PyClass, type ClassOptions } from "./objects.js";
+import { HandleReport } from "./handle-report.js";
+import { asyncScopeOf, runScope } from "./scope.js";
 import { Raw } from "./raw.js";
 import { Gc } from "./gc.js";
 import { Sys } from "./sys.js";
@@ -47,6 +49,19 @@ export interface HeapOptions {
   tracemalloc?: number;
   /** Write one line per collection to stderr from the start (heap.gc.trace(true)). */
   gcTrace?: boolean;
+  /**
+   * The safety net: a handle the program drops without release() has its reference
+   * dropped once JS garbage collects it (a FinalizationRegistry), and is counted in
+   * heap.handles().dropped. Default false: registering every handle with a
+   * FinalizationRegistry makes creating and releasing one about 2.4x slower in V8
+   * (README, "Handles"); turn it on while developing, or in a program that cannot
+   * release every handle.
+   */
+  releaseDropped?: boolean;
+  /** Record where each handle was made, for heap.handles() and the warning at close. Default false. */
+  trackHandles?: boolean;
+  /** Warn on stderr at close() when handles were never released. Default true. */
+  warnUnreleased?: boolean;
 }
 
 /** Loads the packaged engine: set by the Node and browser entry points. */
@@ -126,6 +141,24 @@ export class Heap {
     this.tracemalloc = new Tracemalloc(() => this.engine, files);
     this.leaks = new Leaks(this.objects, this.tracemalloc);
     this.monitor = new Monitor(this.objects, this.mem, this.gc);
+    const o = this.objects;
+    if (options.releaseDropped === true) o.registry = new FinalizationRegistry((id: number) => o.dropped(id));
+    if (options.trackHandles) o.made = new HandleLog();
+    this.#warnUnreleased = options.warnUnreleased !== false;
+    o.asyncScope = () => asyncScopeOf(o);
+  }
+
+  readonly #warnUnreleased: boolean;
+
+  /**
+   * The handles this heap has given out and not had back: how many are live, how many
+   * the safety net released for the program, and (with trackHandles) each live one
+   * with where it was made.
+   */
+  handles(): HandleReport {
+    this.engine;
+    const o = this.objects;
+    return new HandleReport(o.liveHandles, o.droppedHandles, o.made?.list());
   }
 
   /** @internal Writes a line where the heap's diagnostics go (the stderr option). */
@@ -153,6 +186,9 @@ export class Heap {
     } catch (e) {
       if (e instanceof RangeError) throw new PyMemoryError(`cannot reserve the heap's memory: ${e.message}`);
       throw e;
+    }
+    for (const k of ["releaseDropped", "trackHandles", "warnUnreleased"] as const) {
+      if (options[k] !== undefined && typeof options[k] !== "boolean") throw new PyTypeError(`${k} must be a boolean`);
     }
     const heap = new Heap(engine, options);
     if (options.gcTrace !== undefined && typeof options.gcTrace !== "boolean") throw new PyTypeError("gcTrace must be a boolean");
@@ -185,6 +221,10 @@ export class Heap {
     if (e.inHook) throw new PyRuntimeError("heap.close() cannot run inside a del hook, weakref callback or gc callback: close the heap once the operation that runs them has returned");
     this.#closing = true;
     this.monitor.stop(); // (its last sample, its timer cleared)
+    if (this.#warnUnreleased && this.objects.liveHandles > 0) {
+      const report = this.handles();
+      this.#stderr(report.format("pyheap: heap closed with").join("\n"));
+    }
     // interpreter shutdown: weakref.finalize's atexit callbacks (newest first), then a
     // final collection without gc callbacks, then CPython's warning about gc.garbage
     try {
@@ -285,24 +325,12 @@ export class Heap {
 
   /**
    * Runs fn and releases every handle created during it, except the one it returns
-   * (which then belongs to the enclosing scope, if any).
+   * (which then belongs to the enclosing scope, if any). fn may be async: the scope
+   * then ends when its promise settles, and includes the handles made after each
+   * `await` (exactly in Node; in browsers, any made while it is pending: see scope.ts).
    */
   scope<R>(fn: () => R): R {
-    if (typeof fn !== "function") throw new PyTypeError("scope() takes a function");
-    const o = this.objects;
-    const created: Ref[] = [];
-    o.scopes.push(created);
-    let result: R | undefined;
-    let ok = false;
-    try {
-      result = fn();
-      ok = true;
-    } finally {
-      o.scopes.pop();
-      for (const r of created) if (!(ok && r === (result as unknown))) r[Symbol.dispose]();
-      if (ok && result instanceof Ref && created.includes(result) && o.scopes.length) o.scopes[o.scopes.length - 1].push(result);
-    }
-    return result as R;
+    return runScope(this.objects, fn);
   }
 
   /** id(obj): the object's address. */
@@ -340,6 +368,7 @@ export class Heap {
 
 function iterate(what: string, items: Iterable<PyValue>): PyValue[] {
   if (typeof items === "string") return [...items];   // list("abc") == ['a', 'b', 'c']
+  if (items instanceof Ref) return ownedItems(items);
   if (items === null || typeof items !== "object" || typeof (items as Iterable<PyValue>)[Symbol.iterator] !== "function") {
     throw new PyTypeError(`${what}() argument must be iterable, not ${items === null ? "null" : typeof items}`);
   }

@@ -3,11 +3,12 @@ export { Heap, type HeapOptions, type WasmSource } from "./heap.js";
 export { Mem } from "./mem.js";
 export { Sys, type UnraisableInfo } from "./sys.js";
 export { Ref, type PyValue } from "./handles.js";
+export { HandleReport, type LiveHandle } from "./handle-report.js";
 export { PyClass, type ClassOptions } from "./objects.js";
 export { IMMORTAL_REFCNT } from "./constants.js";
 export type { JSLike, JSValue } from "./convert.js";
 export { Raw } from "./raw.js";
-export { WeakrefModule, Finalize, type WeakCallback } from "./weakref.js";
+export { WeakrefModule, Finalize, WeakValueDictionary, WeakKeyDictionary, WeakSet, type WeakCallback, type WeakContainerClass } from "./weakref.js";
 export { Gc, type GcCallback, type GcInfo, type GcPhase, type GcStats, type CollectionInfo } from "./gc.js";
 export {
   PyError, PyTypeError, PyValueError, PyIndexError, PyKeyError, PyMemoryError, PyBufferError, PyReferenceError,

@@ -24,7 +24,7 @@ import {
   PyReferenceError, PyRuntimeError, PyTypeError, PyValueError,
 } from "./errors.js";
 import {
-  describe, HANDLE_BORROWED, HANDLE_OWNED, HANDLE_PERMANENT, HANDLE_RELEASED, Ref, show, toBytes, type PyValue,
+  describe, expire, releasedError, HANDLE_BORROWED, HANDLE_OWNED, HANDLE_PERMANENT, HANDLE_RELEASED, Ref, show, toBytes, type PyValue,
 } from "./handles.js";
 import { reprObject } from "./repr.js";
 
@@ -95,6 +95,43 @@ export class PyClass {
 
   toString(): string {
     return `<class '${this.name}'>`;
+  }
+}
+
+/**
+ * @internal Where live handles were made (Heap.create({ trackHandles: true })): held
+ * weakly, so that a dropped handle can still be garbage collected and caught by the
+ * safety net.
+ */
+export class HandleLog {
+  readonly #where = new WeakMap<Ref, { stack: string; weak: WeakRef<Ref> }>();
+  readonly #all = new Set<WeakRef<Ref>>();
+
+  add(r: Ref): void {
+    // the frames above wrap() and the factory call: where the program asked for it
+    const stack = (new Error().stack ?? "").split("\n").slice(3).map((l) => l.trim()).join("\n");
+    const weak = new WeakRef(r);
+    this.#where.set(r, { stack, weak });
+    this.#all.add(weak);
+  }
+
+  delete(r: Ref): void {
+    const e = this.#where.get(r);
+    if (e) this.#all.delete(e.weak);
+  }
+
+  /** The live handles and where each was made, oldest first. */
+  list(): { handle: Ref; stack: string }[] {
+    const out: { handle: Ref; stack: string }[] = [];
+    for (const weak of this.#all) {
+      const r = weak.deref();
+      if (!r || !r.alive) {
+        this.#all.delete(weak);
+        continue;
+      }
+      out.push({ handle: r, stack: this.#where.get(r)!.stack });
+    }
+    return out;
   }
 }
 
@@ -241,7 +278,7 @@ export class Objects {
   /** The id of a live handle of this heap. */
   own(r: Ref): number {
     if (r._objects !== this) throw new PyValueError(`handle ${show(r)} belongs to another heap (or to none)`);
-    if (r._state === HANDLE_RELEASED) throw new PyReferenceError("this handle was released");
+    if (r._state === HANDLE_RELEASED) throw releasedError(r);
     return r._id;
   }
 
@@ -323,12 +360,53 @@ export class Objects {
     }
   }
 
+  // ---- handles: counts, the safety net, where they were made (heap.handles()) --------
+  /** Owned handles made and not released yet. */
+  liveHandles = 0;
+  /** Handles released by the safety net: dropped by the program without release(). */
+  droppedHandles = 0;
+  /** The safety net (Heap.create({ releaseDropped })), when on. */
+  registry: FinalizationRegistry<number> | undefined;
+  /** Where each live handle was made (Heap.create({ trackHandles })), when on. */
+  made: HandleLog | undefined;
+  /** The scope a new handle joins when no synchronous scope is open (async scopes). */
+  asyncScope: (() => Ref[] | undefined) | undefined;
+
   /** A handle owning the new reference `id`. */
   wrap(id: number): Ref {
     const r = new Ref(this, id, HANDLE_OWNED);
+    this.liveHandles++;
     const s = this.scopes.length;
     if (s) this.scopes[s - 1].push(r);
+    else if (this.asyncScope) this.asyncScope()?.push(r);
+    if (this.registry) this.registry.register(r, id, r);
+    if (this.made) this.made.add(r);
     return r;
+  }
+
+  /** An owned handle was released (Ref.release). */
+  handleReleased(r: Ref): void {
+    this.liveHandles--;
+    if (this.registry) this.registry.unregister(r);
+    this.made?.delete(r);
+  }
+
+  /**
+   * The safety net's cleanup: a handle the program dropped without releasing it was
+   * garbage collected by JS, so its reference is dropped now. (FinalizationRegistry
+   * cleanups run as tasks of their own, never inside an engine call; a closed heap
+   * has nothing left to drop.)
+   */
+  dropped(id: number): void {
+    let x;
+    try {
+      x = this.engine.exports;
+    } catch {
+      return;
+    }
+    this.liveHandles--;
+    this.droppedHandles++;
+    x.obj_decref(id);
   }
 
   /** A handle owning a new reference to a borrowed id. */
@@ -478,6 +556,7 @@ export class Objects {
       }
     } finally {
       self._state = HANDLE_RELEASED;
+      expire(self, "it was a del hook's self, valid while the hook ran");
     }
   }
 
@@ -517,6 +596,11 @@ export class Objects {
     // memoryview: base, data, length, flags
     if (e.u32[w + 3] & 1) throw new PyValueError("operation forbidden on released memoryview object");
     return e.u8.subarray(e.u32[w + 1], e.u32[w + 1] + e.u32[w + 2]);
+  }
+
+  /** Is this memoryview read-only (a view of bytes)? */
+  viewReadonly(id: number): boolean {
+    return this.engine.exports.memoryview_readonly(id) !== 0;
   }
 
   /** Borrowed children of a container, in Python's iteration order. */

@@ -8,6 +8,7 @@ import { PyMemoryError, PyTypeError } from "./errors.js";
 import { Ref, type PyValue } from "./handles.js";
 import type { Heap } from "./heap.js";
 import { formatDebugMallocStats, readStats } from "./stats.js";
+import { defineAliases } from "./aliases.js";
 
 /** What heap.sys.unraisablehook receives (Python's sys.UnraisableHookArgs). */
 export interface UnraisableInfo {
@@ -17,6 +18,7 @@ export interface UnraisableInfo {
 }
 
 /** heap.sys: CPython's sys helpers. */
+
 export class Sys {
   readonly #heap: Heap;
   /**
@@ -39,13 +41,13 @@ export class Sys {
    * counting one (no extra reference for the call). Immortal objects (None, True,
    * False, small ints, empty tuple/str/bytes) report 2**32 - 1.
    */
-  getrefcount(obj: PyValue): number {
+  getRefcount(obj: PyValue): number {
     const o = this.#heap.objects;
     return o.with1(obj, (id) => o.engine.exports.obj_refcnt(id) >>> 0);
   }
 
   /** sys.getsizeof(obj): bytes the object occupies in this heap, GC head and owned buffers included. */
-  getsizeof(obj: PyValue): number {
+  getSizeof(obj: PyValue): number {
     const o = this.#heap.objects;
     return o.with1(obj, (id) => o.engine.exports.obj_sizeof(id) >>> 0);
   }
@@ -85,12 +87,30 @@ export class Sys {
   }
 
   /** The report of CPython's sys._debugmallocstats(), for this heap. */
-  debugmallocstats(): string {
+  debugMallocStats(): string {
     return formatDebugMallocStats(readStats(this.#heap.engine));
   }
 
   /** sys.getallocatedblocks(): blocks in use in pools plus large blocks. */
-  getallocatedblocks(): number {
+  getAllocatedBlocks(): number {
     return this.#heap.engine.exports.allocated_blocks() >>> 0;
   }
 }
+
+/** CPython's spellings (see aliases.ts). */
+export interface Sys {
+  /** Alias of getRefcount (CPython's sys.getrefcount). */
+  getrefcount: Sys["getRefcount"];
+  /** Alias of getSizeof (CPython's sys.getsizeof). */
+  getsizeof: Sys["getSizeof"];
+  /** Alias of getAllocatedBlocks (CPython's sys.getallocatedblocks). */
+  getallocatedblocks: Sys["getAllocatedBlocks"];
+  /** Alias of debugMallocStats (CPython's sys._debugmallocstats). */
+  debugmallocstats: Sys["debugMallocStats"];
+  /** Alias of debugMallocStats (CPython's sys._debugmallocstats). */
+  _debugmallocstats: Sys["debugMallocStats"];
+}
+defineAliases(Sys, {
+  getrefcount: "getRefcount", getsizeof: "getSizeof", getallocatedblocks: "getAllocatedBlocks",
+  debugmallocstats: "debugMallocStats", _debugmallocstats: "debugMallocStats",
+});

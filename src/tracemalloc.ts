@@ -12,6 +12,7 @@ import { PyMemoryError, PyRuntimeError, PyTypeError, PyValueError } from "./erro
 import type { Filenames } from "./frames.js";
 import { Ref } from "./handles.js";
 import { Snapshot, Traceback, type RawTrace } from "./tracemalloc-snapshot.js";
+import { defineAliases } from "./aliases.js";
 
 const { TM_MAX_NFRAME } = C;
 
@@ -282,3 +283,26 @@ function captureFrames(limit: number): [string, number, string?, string?][] {
     Error.stackTraceLimit = saved;
   }
 }
+
+/** CPython's spellings (see aliases.ts). */
+export interface Tracemalloc {
+  /** Alias of isTracing (CPython's tracemalloc.is_tracing). */
+  is_tracing: Tracemalloc["isTracing"];
+  /** Alias of clearTraces (CPython's tracemalloc.clear_traces). */
+  clear_traces: Tracemalloc["clearTraces"];
+  /** Alias of getTracebackLimit (CPython's tracemalloc.get_traceback_limit). */
+  get_traceback_limit: Tracemalloc["getTracebackLimit"];
+  /** Alias of getTracedMemory (CPython's tracemalloc.get_traced_memory). */
+  get_traced_memory: Tracemalloc["getTracedMemory"];
+  /** Alias of resetPeak (CPython's tracemalloc.reset_peak). */
+  reset_peak: Tracemalloc["resetPeak"];
+  /** Alias of getTracemallocMemory (CPython's tracemalloc.get_tracemalloc_memory). */
+  get_tracemalloc_memory: Tracemalloc["getTracemallocMemory"];
+  /** Alias of getObjectTraceback (CPython's tracemalloc.get_object_traceback). */
+  get_object_traceback: Tracemalloc["getObjectTraceback"];
+  /** Alias of takeSnapshot (CPython's tracemalloc.take_snapshot). */
+  take_snapshot: Tracemalloc["takeSnapshot"];
+}
+defineAliases(Tracemalloc, {
+  is_tracing: "isTracing", clear_traces: "clearTraces", get_traceback_limit: "getTracebackLimit", get_traced_memory: "getTracedMemory", reset_peak: "resetPeak", get_tracemalloc_memory: "getTracemallocMemory", get_object_traceback: "getObjectTraceback", take_snapshot: "takeSnapshot",
+});

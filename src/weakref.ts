@@ -7,7 +7,8 @@
  */
 import { PyReferenceError, PyTypeError } from "./errors.js";
 import { ERR_TYPE } from "./constants.js";
-import { HANDLE_BORROWED, HANDLE_RELEASED, Ref, type PyValue } from "./handles.js";
+import { defineAliases } from "./aliases.js";
+import { expire, HANDLE_BORROWED, HANDLE_RELEASED, Ref, type PyValue } from "./handles.js";
 import type { Objects } from "./objects.js";
 
 export type WeakCallback = (wr: Ref) => void;
@@ -150,6 +151,7 @@ export class WeakrefModule {
       }
     } finally {
       handle._state = HANDLE_RELEASED;
+      expire(handle, "it was a weakref callback's argument, valid while the callback ran");
     }
   }
 
@@ -207,13 +209,13 @@ export class WeakrefModule {
     return this.#new("proxy", obj, callback, true);
   }
 
-  getweakrefcount(obj: PyValue): number {
+  getWeakrefCount(obj: PyValue): number {
     const o = this.#o;
     return o.with1(obj, (id) => o.engine.exports.weakref_count(id));
   }
 
   /** The weakrefs and proxies to obj, as handles the caller releases. */
-  getweakrefs(obj: PyValue): Ref[] {
+  getWeakrefs(obj: PyValue): Ref[] {
     const o = this.#o;
     return o.with1(obj, (id) => {
       const x = o.engine.exports;
@@ -263,19 +265,19 @@ export class WeakrefModule {
     this.#finalizers.delete(f as Finalize<never>);
   }
 
-  /** weakref.WeakValueDictionary(): release() it when done. */
-  WeakValueDictionary(): WeakValueDictionary {
-    return new WeakValueDictionary(this, this.#o);
-  }
+  /**
+   * weakref.WeakValueDictionary: `new heap.weakref.WeakValueDictionary()` (or called
+   * without new, as in Python); release() it (or `using`) when done.
+   */
+  readonly WeakValueDictionary: WeakContainerClass<WeakValueDictionary> = containerClass(WeakValueDictionary, this);
+  /** weakref.WeakKeyDictionary: `new heap.weakref.WeakKeyDictionary()`; release() it when done. */
+  readonly WeakKeyDictionary: WeakContainerClass<WeakKeyDictionary> = containerClass(WeakKeyDictionary, this);
+  /** weakref.WeakSet: `new heap.weakref.WeakSet()`; release() it when done. */
+  readonly WeakSet: WeakContainerClass<WeakSet> = containerClass(WeakSet, this);
 
-  /** weakref.WeakKeyDictionary(): release() it when done. */
-  WeakKeyDictionary(): WeakKeyDictionary {
-    return new WeakKeyDictionary(this, this.#o);
-  }
-
-  /** weakref.WeakSet(): release() it when done. */
-  WeakSet(): WeakSet {
-    return new WeakSet(this, this.#o);
+  /** @internal The heap's objects (for the weak containers' constructors). */
+  get objects(): Objects {
+    return this.#o;
   }
 
   /**
@@ -325,6 +327,7 @@ abstract class WeakContainer {
   protected readonly store: Ref;
   #released = false;
 
+  /** @internal */
   constructor(module: WeakrefModule, objects: Objects, store: Ref) {
     this.module = module;
     this.o = objects;
@@ -350,6 +353,7 @@ abstract class WeakContainer {
 /** weakref.WeakValueDictionary: an entry lives as long as its value. */
 export class WeakValueDictionary extends WeakContainer {
   /** @internal */
+  /** @internal (made by heap.weakref.WeakValueDictionary and its kin) */
   constructor(module: WeakrefModule, objects: Objects) {
     super(module, objects, objects.wrap(objects.alloc(() => objects.engine.exports.dict_new(), "WeakValueDictionary")));
   }
@@ -428,6 +432,7 @@ export class WeakValueDictionary extends WeakContainer {
 /** weakref.WeakKeyDictionary: an entry lives as long as its key (keys compare by value). */
 export class WeakKeyDictionary extends WeakContainer {
   /** @internal */
+  /** @internal (made by heap.weakref.WeakValueDictionary and its kin) */
   constructor(module: WeakrefModule, objects: Objects) {
     super(module, objects, objects.wrap(objects.alloc(() => objects.engine.exports.dict_new(), "WeakKeyDictionary")));
   }
@@ -505,6 +510,7 @@ export class WeakKeyDictionary extends WeakContainer {
 /** weakref.WeakSet: members live as long as something else holds them. */
 export class WeakSet extends WeakContainer {
   /** @internal */
+  /** @internal (made by heap.weakref.WeakValueDictionary and its kin) */
   constructor(module: WeakrefModule, objects: Objects) {
     super(module, objects, objects.wrap(objects.alloc(() => objects.engine.exports.set_new(0), "WeakSet")));
   }
@@ -558,4 +564,33 @@ export class WeakSet extends WeakContainer {
   [Symbol.iterator](): Iterator<Ref> {
     return this.values()[Symbol.iterator]();
   }
+}
+
+/** CPython's spellings (see aliases.ts). */
+export interface WeakrefModule {
+  /** Alias of getWeakrefCount (CPython's weakref.getweakrefcount). */
+  getweakrefcount: WeakrefModule["getWeakrefCount"];
+  /** Alias of getWeakrefs (CPython's weakref.getweakrefs). */
+  getweakrefs: WeakrefModule["getWeakrefs"];
+}
+defineAliases(WeakrefModule, { getweakrefcount: "getWeakrefCount", getweakrefs: "getWeakrefs" });
+
+/**
+ * A weak container class of one heap: constructed with `new` (or called, as Python
+ * calls it); `instanceof` works with it and with the exported class.
+ */
+export interface WeakContainerClass<C> {
+  new (): C;
+  (): C;
+  readonly prototype: C;
+}
+
+function containerClass<C>(cls: new (module: WeakrefModule, objects: Objects) => C, module: WeakrefModule): WeakContainerClass<C> {
+  // a plain function: `new F()` returns the object F returns, and F() works without new
+  const F = function (): C {
+    return new cls(module, module.objects);
+  } as unknown as WeakContainerClass<C>;
+  Object.defineProperty(F, "name", { value: cls.name });
+  (F as unknown as { prototype: object }).prototype = cls.prototype;
+  return F;
 }

@@ -21,7 +21,7 @@ export const wasmModule = new WebAssembly.Module(
 );
 
 export function newHeap(options: HeapOptions = {}): Promise<Heap> {
-  return Heap.create({ wasm: wasmModule, ...options });
+  return Heap.create({ wasm: wasmModule, warnUnreleased: false, ...options });
 }
 
 /** Everything observable about the allocator, for "nothing changed" checks. */

@@ -23,7 +23,7 @@ import {
   dictClearFreeList, dictFrom, dictUsed,
 } from "./dict";
 import { setNew, setAdd, setHas, setDiscard, setClear, setNext, setEntryKey, setFrom, setUsed } from "./set";
-import { bytearrayNew, bytearrayResize, memoryviewNew, memoryviewRelease } from "./buffers";
+import { bytearrayNew, bytearrayResize, memoryviewNew, memoryviewRelease, mvReadonly } from "./buffers";
 import {
   classDefine, instNew, instNew2, instNewWith, slotGet, slotSet, slotDel, attrGet, attrSet, attrDel, attrCount,
   attrName, attrValue,
@@ -177,6 +177,11 @@ export function memoryview_new(base: usize): usize {
 export function memoryview_release(o: usize): void {
   isa(o, TYPE_MEMORYVIEW);
   memoryviewRelease(o);
+}
+/** 1 for a read-only view (of bytes), 0 for a writable one (of a bytearray). */
+export function memoryview_readonly(o: usize): i32 {
+  isa(o, TYPE_MEMORYVIEW);
+  return mvReadonly(o) ? 1 : 0;
 }
 
 // ---- tuple / list ----

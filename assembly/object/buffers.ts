@@ -53,6 +53,9 @@ const MV_BYTES: usize = 24;
 @inline function setBaExports(o: usize, n: u32): void { store<u32>(o, n, BA_EXPORTS); }
 // @ts-ignore: decorator
 @inline export function mvBase(o: usize): usize { return load<u32>(o, MV_BASE); }
+/** Is the view read-only (a view of bytes: writing would change an immutable, hashed object)? */
+// @ts-ignore: decorator
+@inline export function mvReadonly(o: usize): bool { return (load<u32>(o, MV_FLAGS) & MV_READONLY) != 0; }
 
 /** A bytearray of n zero bytes, or 0. */
 export function bytearrayNew(n: u32): usize {

@@ -598,7 +598,7 @@ function opIterate(f: Fuzzer): void {
     if (releaseAt === 0) f.release(e);
     for (const x of it) {
       n++;
-      if (x instanceof Ref) keepOrRelease(f, x, 0.05);
+      if (x instanceof Ref) keepOrRelease(f, x.dup(), 0.05); // (a loop item is the loop's: dup() keeps it)
       if (n === releaseAt) f.release(e); // the iterator holds its container
       if (n === mutateAt && !e.removed) mutated = mutateDuringIteration(f, e) || mutated;
       if (n === breakAt) {

@@ -182,7 +182,7 @@ describe("gc.callbacks", () => {
     h.gc.callbacks.push((phase, info) => {
       visit.push([2, phase, { ...info }]);
       if (phase === "stop" && cleanup) {
-        const all = [...h.gc.garbage] as Ref[];
+        const all = Array.from(h.gc.garbage, (r) => (r as Ref).dup());
         const uc = all.filter((e) => e.type === "Uncollectable");
         h.gc.garbage.clear();
         for (const e of all) if (e.type !== "Uncollectable") h.gc.garbage.append(e);
@@ -203,7 +203,7 @@ describe("gc.callbacks", () => {
       { generation: 2, collected: 1, uncollectable: 4 },
     ]);
     expect(h.gc.garbage.length).toBe(4);
-    expect(reprs([...h.gc.garbage] as Ref[]).every((r) => r.startsWith("<Uncollectable object at 0x"))).toBe(true);
+    expect(Array.from(h.gc.garbage, (r) => (r as Ref).repr()).every((r) => r.startsWith("<Uncollectable object at 0x"))).toBe(true);
     cleanup = true;
     visit.length = 0;
     h.gc.garbage.clear();

@@ -294,7 +294,7 @@ describe("06-str-leading-bom-dropped", () => {
     const d = h.dict([["\ufeffkey", 1]]);
     expect(d.has("\ufeffkey")).toBe(true);
     expect(d.has("key")).toBe(false);
-    expect([...d].map((k) => { const v = (k as Ref).toJS(); (k as Ref).release(); return v; })).toEqual(["\ufeffkey"]);
+    expect(Array.from(d, (k) => { const v = (k as Ref).toJS(); (k as Ref).release(); return v; })).toEqual(["\ufeffkey"]);
     expect(h.raw.toJS(h.raw.str("\ufeff"))).toBe("\ufeff");
   });
 });
@@ -330,7 +330,7 @@ describe("07-bytes-from-own-view-when-memory-grows", () => {
 
   it("a view detached by an earlier growth is refused with PyValueError", async () => {
     const h = await newHeap();
-    const mv = h.memoryview(h.bytes([1, 2, 3]));
+    const mv = h.memoryview(h.bytearray([1, 2, 3])); // (a writable view: its data is the heap's memory)
     const stale = mv.data;
     h.bytes(new Uint8Array(32 << 20)).release(); // memory grows: `stale` is detached
     expect(() => h.bytes(stale)).toThrow(PyValueError);

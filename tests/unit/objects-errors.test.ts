@@ -189,7 +189,7 @@ const cases: Array<[string, ErrorClass, (fx: Fx) => unknown]> = [
       ["items", (r) => r.items()], ["add", (r) => r.add(1)], ["discard", (r) => r.discard(1)],
       ["getattr", (r) => r.getattr("x")], ["setattr", (r) => r.setattr("x", 1)], ["delattr", (r) => r.delattr("x")],
       ["hasattr", (r) => r.hasattr("x")], ["resize", (r) => r.resize(1)], ["data", (r) => r.data],
-      ["released", (r) => r.released], ["for...of", (r) => [...r]], ["dup", (r) => r.dup()], ["is", (r) => r.is(null)],
+      ["for...of", (r) => [...r]], ["dup", (r) => r.dup()], ["is", (r) => r.is(null)],
       ["toJS", (r) => r.toJS()], ["repr", (r) => r.repr()],
     ] as Array<[string, (r: Ref) => unknown]>
   ).map(([m, f]): [string, ErrorClass, (fx: Fx) => unknown] => [`released handle: ${m}`, PyReferenceError, (fx) => f(fx.dead)]),

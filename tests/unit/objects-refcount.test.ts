@@ -110,12 +110,19 @@ const rows: Row[] = [
     afterRelease: { l: 0, a: 0 },
   },
   {
-    name: "for...of over a list: +1 per yielded handle",
+    name: "for...of over a list: each loop item holds +1 while current, nothing after the loop",
     setup: (h) => {
       const a = h.str("a"), b = h.str("b"), l = h.list([a, b, a]);
-      return { objs: { l, a, b }, act: () => [...l] };
+      return {
+        objs: { l, a, b },
+        act: () => {
+          const seen: number[] = [];
+          for (const x of l) seen.push(h.sys.getrefcount(x as Ref));
+          expect(seen).toEqual([4, 3, 4]); // a: a's handle, 2 in l, the loop item; b: 1 fewer in l
+        },
+      };
     },
-    delta: { l: 0, a: 2, b: 1 },
+    delta: { l: 0, a: 0, b: 0 },
     afterRelease: { l: 0, a: 0, b: 0 },
   },
   {
@@ -233,10 +240,17 @@ const rows: Row[] = [
     afterRelease: { k1: 0, k2: 0, v: 0 },
   },
   {
-    name: "for...of over a dict: +1 per yielded key",
+    name: "for...of over a dict: each key holds +1 while current, nothing after the loop",
     setup: (h) => {
       const k1 = h.str("a"), k2 = h.str("b"), v = h.list(), d = h.dict([[k1, v], [k2, v]]);
-      return { objs: { d, k1, k2, v }, act: () => [...d] };
+      return {
+        objs: { d, k1, k2, v },
+        act: () => {
+          const kept: Ref[] = [];
+          for (const k of d) kept.push((k as Ref).dup()); // dup() keeps a loop item
+          return kept;
+        },
+      };
     },
     delta: { d: 0, k1: 1, k2: 1, v: 0 },
     afterRelease: { k1: 0, k2: 0 },

@@ -350,7 +350,7 @@ describe("set and frozenset", () => {
     expect(s.has(4)).toBe(false);
     expect(s.has(h.float(3))).toBe(true);
     s.discard(1000); // absent: nothing happens
-    expect(new Set([...s].map((r) => (r as Ref).toJS()))).toEqual(new Set([...Array(25).keys()].map((i) => 2 * i + 1)));
+    expect(new Set(Array.from(s, (r) => (r as Ref).toJS()))).toEqual(new Set(Array.from(Array(25).keys(), (i) => 2 * i + 1)));
     s.clear();
     expect(s.length).toBe(0);
     expect(s.repr()).toBe("set()");
@@ -412,10 +412,10 @@ describe("list", () => {
 describe("iteration", () => {
   it("list and tuple items, dict keys in order, set elements, bytes as numbers, str as characters", async () => {
     using h = await newHeap();
-    expect([...h.list([1, "a"])].map((r) => (r as Ref).toJS())).toEqual([1, "a"]);
-    expect([...h.tuple([3, 4])].map((r) => (r as Ref).toJS())).toEqual([3, 4]);
-    expect([...h.dict([["x", 1], ["y", 2]])].map((r) => (r as Ref).toJS())).toEqual(["x", "y"]);
-    expect([...h.set([5])].map((r) => (r as Ref).toJS())).toEqual([5]);
+    expect(Array.from(h.list([1, "a"]), (r) => (r as Ref).toJS())).toEqual([1, "a"]);
+    expect(Array.from(h.tuple([3, 4]), (r) => (r as Ref).toJS())).toEqual([3, 4]);
+    expect(Array.from(h.dict([["x", 1], ["y", 2]]), (r) => (r as Ref).toJS())).toEqual(["x", "y"]);
+    expect(Array.from(h.set([5]), (r) => (r as Ref).toJS())).toEqual([5]);
     expect([...h.bytes([7, 8])]).toEqual([7, 8]);
     expect([...h.str("a😀")]).toEqual(["a", "😀"]);
     expect(() => [...h.int(5)]).toThrow(PyTypeError);
@@ -615,7 +615,7 @@ describe("sys.intern", () => {
 
   it("many interned strings all stay findable", async () => {
     using h = await newHeap();
-    const refs = [...Array(500).keys()].map((i) => h.sys.intern(`s${i}`));
+    const refs = Array.from(Array(500).keys(), (i) => h.sys.intern(`s${i}`));
     for (let i = 0; i < 500; i += 7) expect(h.sys.intern(`s${i}`).is(refs[i])).toBe(true);
     for (let i = 0; i < 500; i += 2) refs[i].release();
     for (let i = 1; i < 500; i += 2) expect(h.sys.intern(h.str(`s${i}`)).is(refs[i])).toBe(true);

@@ -280,7 +280,7 @@ describe("proxies", () => {
     expect(s.has(3)).toBe(true);
     expect(ps.has(2)).toBe(true);
     ps.discard(1);
-    expect([...ps].map((x) => (x as Ref).toJS()).sort()).toEqual([2, 3]);
+    expect(Array.from(ps, (x) => (x as Ref).toJS()).sort()).toEqual([2, 3]);
     expect(ps.toJS()).toEqual(new Set([2, 3]));
     // the proxy is its own object
     expect(p.is(o)).toBe(false);
